@@ -1,0 +1,77 @@
+"""The ``interview-bot`` command: run the bot, the console, and manage the question bank."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_secrets, load_settings
+from bot.content.cli import add_content_parser, run_content_command
+from bot.content.errors import ContentErrors
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
+    parser.add_argument("--config", type=Path, help="a TOML file overriding config/default.toml")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot on every platform with credentials (console if none)")
+    commands.add_parser("console", help="start the local console bot (no token needed)")
+    add_content_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"interview-bot: config error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    if args.command == "content":
+        return run_content_command(args, list(settings.content.paths), sys.stdout, sys.stderr)
+    try:
+        if args.command == "console":
+            from bot.app import run_console
+
+            return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+        from bot.app import run
+
+        return asyncio.run(run(settings, load_secrets()))
+    except ContentErrors as exc:
+        print(f"interview-bot: refusing to start, the question bank is broken:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.logging.format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.logging.level, handlers=[handler])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Parsing ``/interview ...`` text into commands, the same on every platform.
+
+A bad argument raises ``UsageError`` carrying the usage line and the reason, which the
+core turns into one short private reply. Pure: no I/O, no storage.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+from bot.core.i18n import LANGUAGES
+from bot.core.schedule import (
+    ScheduleValueError,
+    parse_days,
+    parse_duration,
+    parse_time_of_day,
+    parse_timezone,
+)
+
+USAGE = {
+    "question": "/interview question",
+    "answer": "/interview answer TEXT",
+    "reveal": "/interview reveal",
+    "skip": "/interview skip",
+    "schedule": "/interview schedule set|show|pause|resume",
+    "schedule set": "/interview schedule set HH:MM [TIMEZONE] [DAYS] [reveal=6h] [tags=a,b] [lang=en|zh]",
+    "stats": "/interview stats",
+    "help": "/interview help",
+}
+ADMIN_COMMANDS = frozenset({"reveal", "skip", "schedule set", "schedule pause", "schedule resume"})
+
+
+class UsageError(ValueError):
+    def __init__(self, command: str, reason: str | None = None) -> None:
+        super().__init__(reason or command)
+        self.command = command
+        self.reason = reason
+
+    @property
+    def usage(self) -> str:
+        return USAGE.get(self.command, USAGE["help"])
+
+
+class UnknownCommand(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # "question", "answer", "schedule set", ...
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """The parts of a schedule an admin gave; None keeps the current value."""
+
+    time_of_day: time | None = None
+    timezone: str | None = None
+    days: frozenset[int] | None = None
+    reveal_after: timedelta | None = None
+    tags: tuple[str, ...] | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSet(Command):
+    change: ScheduleChange = field(default_factory=ScheduleChange)
+
+
+def parse_command(text: str) -> Command:
+    """Read the text after ``/interview``. An empty text means help."""
+    stripped = text.strip()
+    if stripped.startswith("/interview"):
+        stripped = stripped[len("/interview"):].strip()
+    head, _, rest = stripped.partition(" ")
+    name = head.lower()
+    rest = rest.strip()
+    if name in ("", "help"):
+        return Command("help")
+    if name in ("question", "reveal", "skip", "stats"):
+        if rest:
+            raise UsageError(name, f"`{name}` takes no arguments")
+        return Command(name)
+    if name == "answer":
+        if not rest:
+            raise UsageError("answer", "write your answer after `answer`")
+        return Command("answer", rest)
+    if name == "schedule":
+        return _parse_schedule(rest)
+    raise UnknownCommand(head)
+
+
+def _parse_schedule(rest: str) -> Command:
+    sub, _, args = rest.partition(" ")
+    sub = sub.lower()
+    if sub in ("", "show"):
+        return Command("schedule show")
+    if sub in ("pause", "resume"):
+        if args.strip():
+            raise UsageError("schedule", f"`schedule {sub}` takes no arguments")
+        return Command(f"schedule {sub}")
+    if sub != "set":
+        raise UsageError("schedule", f"unknown schedule action {sub!r}")
+    try:
+        tokens = shlex.split(args)
+    except ValueError as exc:
+        raise UsageError("schedule set", str(exc)) from None
+    if not tokens:
+        raise UsageError("schedule set", "give at least a time, e.g. 09:30")
+    values: dict[str, object] = {}
+    try:
+        for token in tokens:
+            _read_schedule_token(token, values)
+    except ScheduleValueError as exc:
+        raise UsageError("schedule set", str(exc)) from None
+    return ScheduleSet("schedule set", change=ScheduleChange(**values))  # type: ignore[arg-type]
+
+
+def _read_schedule_token(token: str, values: dict[str, object]) -> None:
+    key, sep, value = token.partition("=")
+    key = key.lower()
+    if sep:
+        if key in ("reveal", "reveal_after"):
+            _put(values, "reveal_after", parse_duration(value), token)
+        elif key in ("tags", "tag"):
+            tags = tuple(t.strip().lower() for t in value.split(",") if t.strip())
+            _put(values, "tags", tags, token)
+        elif key in ("lang", "language"):
+            if value not in LANGUAGES:
+                raise ScheduleValueError(f"unknown language {value!r}; use {' or '.join(LANGUAGES)}")
+            _put(values, "language", value, token)
+        elif key in ("tz", "timezone"):
+            _put(values, "timezone", parse_timezone(value), token)
+        elif key in ("days", "day"):
+            _put(values, "days", parse_days(value), token)
+        elif key == "time":
+            _put(values, "time_of_day", parse_time_of_day(value), token)
+        else:
+            raise ScheduleValueError(f"unknown option {key!r}")
+    elif ":" in token and token.replace(":", "").isdigit():
+        _put(values, "time_of_day", parse_time_of_day(token), token)
+    elif "/" in token or token.upper() in ("UTC", "GMT"):
+        _put(values, "timezone", parse_timezone(token), token)
+    else:
+        try:
+            _put(values, "days", parse_days(token), token)
+        except ScheduleValueError:
+            raise ScheduleValueError(
+                f"don't know what {token!r} is: expected a time (09:30), a timezone "
+                "(Asia/Shanghai), days (mon-fri) or key=value"
+            ) from None
+
+
+def _put(values: dict[str, object], key: str, value: object, token: str) -> None:
+    if key in values:
+        raise ScheduleValueError(f"{key.replace('_', ' ')} given twice ({token!r})")
+    values[key] = value

@@ -1,0 +1,112 @@
+"""Domain records of the core: identities, subscriptions, rounds and replies.
+
+Identities are opaque strings handed over by adapters; the core never interprets them.
+Imports nothing from storage, scheduling or adapters.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.core.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A place the bot posts to: a Slack channel, a Discord text channel, the console."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.channel}"
+
+
+@dataclass(frozen=True)
+class UserRef:
+    platform: str
+    workspace: str
+    user: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user}"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as the adapter saw them. ``is_admin`` is decided by the adapter
+    from platform data on the server side (workspace admin, Manage Server, console user)."""
+
+    user: UserRef
+    name: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message the bot or a user posted; ``thread_id`` is set when it lives in a thread."""
+
+    channel: ChannelRef
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """A thread: a Slack parent ``ts`` or a Discord thread channel id."""
+
+    channel: ChannelRef
+    thread_id: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    channel: ChannelRef
+    schedule: Schedule
+    tags: tuple[str, ...] = ()
+    paused: bool = False
+    language: str | None = None
+
+
+class RoundStatus(str, enum.Enum):
+    POSTING = "posting"  # claimed in the ledger, platform post not yet confirmed
+    OPEN = "open"
+    REVEALED = "revealed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Round:
+    id: int
+    channel: ChannelRef
+    question_id: str
+    cycle: int
+    status: RoundStatus
+    created_at: datetime
+    reveal_at: datetime
+    scheduled_day: date | None = None
+    message: MessageRef | None = None
+    thread: ThreadRef | None = None
+    revealed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (RoundStatus.POSTING, RoundStatus.OPEN)
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: int
+    round_id: int
+    user: UserRef
+    user_name: str
+    text: str
+    private: bool
+    created_at: datetime
+    covered: tuple[str, ...] = field(default=())
+    message_id: str | None = None

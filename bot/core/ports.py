@@ -1,0 +1,193 @@
+"""The core's two narrow ports, and what it needs from storage and the scheduler.
+
+Outbound: ``ChatPlatform`` is what the core asks a platform to do. Inbound: the event
+dataclasses are what an adapter tells the core (``Core.handle``). Nothing here imports a
+platform library, SQLAlchemy or APScheduler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from bot.core.messages import Message
+from bot.core.models import (
+    Actor,
+    ChannelRef,
+    MessageRef,
+    Reply,
+    Round,
+    Subscription,
+    ThreadRef,
+    UserRef,
+)
+
+# --- outbound: what the core asks a platform to do -------------------------------------
+
+
+class ChatPlatform(Protocol):
+    name: str
+
+    async def post_message(self, channel: ChannelRef, message: Message) -> MessageRef: ...
+
+    async def open_thread(self, message: MessageRef, name: str) -> ThreadRef: ...
+
+    async def reply_in_thread(self, thread: ThreadRef, message: Message) -> MessageRef: ...
+
+    async def send_private(self, channel: ChannelRef, user: UserRef, message: Message) -> None: ...
+
+    async def edit_message(self, ref: MessageRef, message: Message) -> None: ...
+
+
+# --- inbound: what a platform tells the core -------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandInvoked:
+    """``/interview <text>`` in a channel; ``text`` is everything after ``/interview``."""
+
+    channel: ChannelRef
+    actor: Actor
+    text: str
+
+
+@dataclass(frozen=True)
+class ThreadReplyCreated:
+    thread: ThreadRef
+    actor: Actor
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ThreadReplyEdited:
+    thread: ThreadRef
+    actor: Actor
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ThreadReplyDeleted:
+    thread: ThreadRef
+    message_id: str
+
+
+@dataclass(frozen=True)
+class PrivateAnswerSubmitted:
+    """An answer from a modal or ``/interview answer``; ``round_id`` None means the
+    channel's current round."""
+
+    channel: ChannelRef
+    actor: Actor
+    text: str
+    round_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    channel: ChannelRef
+    actor: Actor
+    action: str
+    value: str
+
+
+InboundEvent = (
+    CommandInvoked
+    | ThreadReplyCreated
+    | ThreadReplyEdited
+    | ThreadReplyDeleted
+    | PrivateAnswerSubmitted
+    | ButtonPressed
+)
+
+# --- what the core needs from storage and time ------------------------------------------
+
+
+class Timers(Protocol):
+    """Told by the core when a schedule or a round's reveal time changes."""
+
+    def subscription_changed(self, subscription: Subscription) -> None: ...
+
+    def reveal_scheduled(self, round_: Round) -> None: ...
+
+    def next_post_time(self, subscription: Subscription) -> datetime | None: ...
+
+
+class Repository(Protocol):
+    """The ledger. Each method is one transaction."""
+
+    async def get_subscription(self, channel: ChannelRef) -> Subscription | None: ...
+
+    async def save_subscription(self, subscription: Subscription, now: datetime) -> None: ...
+
+    async def list_subscriptions(self) -> list[Subscription]: ...
+
+    async def claim_round(
+        self,
+        channel: ChannelRef,
+        question_id: str,
+        cycle: int,
+        scheduled_day: date | None,
+        now: datetime,
+        reveal_at: datetime,
+    ) -> Round | None:
+        """Insert a round in POSTING state; None when the channel already has one for
+        ``scheduled_day`` (the exactly-once guard)."""
+        ...
+
+    async def release_round(self, round_id: int) -> None:
+        """Forget a claim whose platform post failed, so the post can be tried again."""
+        ...
+
+    async def mark_posted(self, round_id: int, message: MessageRef, thread: ThreadRef | None) -> Round: ...
+
+    async def get_round(self, round_id: int) -> Round | None: ...
+
+    async def round_for_day(self, channel: ChannelRef, day: date) -> Round | None: ...
+
+    async def current_round(self, channel: ChannelRef) -> Round | None: ...
+
+    async def round_by_thread(self, thread: ThreadRef) -> Round | None: ...
+
+    async def open_rounds(self) -> list[Round]: ...
+
+    async def asked_in_cycle(self, channel: ChannelRef) -> tuple[int, set[str]]:
+        """The channel's current rotation cycle and the question ids used in it."""
+        ...
+
+    async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
+        """Claim an open round's reveal for ``lease``; None if it is not open or another
+        claim is still live. A claim whose holder died expires and can be taken again."""
+        ...
+
+    async def finish_reveal(self, round_id: int, now: datetime) -> None: ...
+
+    async def skip_round(self, round_id: int, now: datetime) -> bool: ...
+
+    async def add_reply(
+        self,
+        round_id: int,
+        actor: Actor,
+        text: str,
+        private: bool,
+        covered: tuple[str, ...],
+        score: float,
+        now: datetime,
+        message_id: str | None = None,
+    ) -> Reply | None:
+        """Store a reply; None if ``message_id`` was already stored for this round."""
+        ...
+
+    async def edit_reply(
+        self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime
+    ) -> bool: ...
+
+    async def delete_reply(self, round_id: int, message_id: str, now: datetime) -> bool: ...
+
+    async def replies_for_round(self, round_id: int) -> list[Reply]: ...
+
+    async def user_stats(self, channel: ChannelRef, user: UserRef) -> tuple[int, int, float]:
+        """(rounds answered, answers, average score) for a user in a channel."""
+        ...

@@ -1,0 +1,278 @@
+"""The core: turns inbound events into ledger changes and platform calls.
+
+``Core`` owns rounds (post, replies, reveal), rotation and the ``/interview`` commands.
+It talks to platforms only through ``ChatPlatform`` and to storage through ``Repository``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from bot.content.model import Question
+from bot.core import views
+from bot.core.clock import Clock
+from bot.core.command_handlers import run_command
+from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_command
+from bot.core.i18n import t
+from bot.core.messages import ACTION_REVEAL_NOW, Response, private_reply
+from bot.core.models import Actor, ChannelRef, Round, Subscription
+from bot.core.ports import (
+    ButtonPressed,
+    ChatPlatform,
+    CommandInvoked,
+    InboundEvent,
+    PrivateAnswerSubmitted,
+    Repository,
+    ThreadReplyCreated,
+    ThreadReplyDeleted,
+    ThreadReplyEdited,
+    Timers,
+)
+from bot.core.schedule import Schedule
+
+if TYPE_CHECKING:
+    from bot.content.matching import Coverage
+
+log = logging.getLogger(__name__)
+
+REVEAL_LEASE = timedelta(minutes=10)
+
+
+class QuestionBank(Protocol):
+    def get(self, question_id: str) -> Question | None: ...
+
+    def filter(self, tags: tuple[str, ...] | list[str]) -> tuple[Question, ...]: ...
+
+
+class Grader(Protocol):
+    def grade(self, question: Question, text: str) -> Coverage: ...
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    default_schedule: Schedule
+    language: str = "en"
+    admins: frozenset[str] = frozenset()  # "platform:user_id"
+
+
+class _NoTimers:
+    def subscription_changed(self, subscription: Subscription) -> None:
+        pass
+
+    def reveal_scheduled(self, round_: Round) -> None:
+        pass
+
+    def next_post_time(self, subscription: Subscription) -> None:
+        return None
+
+
+class Core:
+    def __init__(
+        self,
+        *,
+        repository: Repository,
+        bank: QuestionBank,
+        clock: Clock,
+        grader: Grader,
+        settings: CoreSettings,
+    ) -> None:
+        self.repo = repository
+        self.bank = bank
+        self.clock = clock
+        self.grader = grader
+        self.settings = settings
+        self.timers: Timers = _NoTimers()
+        self.platforms: dict[str, ChatPlatform] = {}
+        self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
+            CommandInvoked: self._on_command,
+            ThreadReplyCreated: self._on_thread_reply,
+            ThreadReplyEdited: self._on_thread_edit,
+            ThreadReplyDeleted: self._on_thread_delete,
+            PrivateAnswerSubmitted: self._on_private_answer,
+            ButtonPressed: self._on_button,
+        }
+
+    def attach(self, platform: ChatPlatform) -> None:
+        self.platforms[platform.name] = platform
+
+    async def handle(self, event: InboundEvent) -> list[Response]:
+        """The one entry point for adapters: returns what to tell the event's author."""
+        return await self._handlers[type(event)](event)
+
+    # --- rounds ------------------------------------------------------------------------
+
+    async def start_round(self, channel: ChannelRef, scheduled_day: date | None = None) -> Round | None:
+        """Post the channel's next question and open its thread. With ``scheduled_day``,
+        at most once per channel and day, whoever calls; returns None when already done
+        (or when no question matches the channel's tags)."""
+        subscription = await self.repo.get_subscription(channel)
+        schedule = subscription.schedule if subscription else self.settings.default_schedule
+        picked = await self._next_question(channel, subscription.tags if subscription else ())
+        if picked is None:
+            return None
+        question, cycle = picked
+        now = self.clock.now()
+        claimed = await self.repo.claim_round(
+            channel, question.id, cycle, scheduled_day, now, now + schedule.reveal_after
+        )
+        if claimed is None:
+            log.info("round for %s on %s already claimed; not posting again", channel.key, scheduled_day)
+            return None
+        platform = self.platforms[channel.platform]
+        language = self._language(subscription)
+        try:
+            posted = await platform.post_message(
+                channel, views.question_message(claimed, question, language, schedule.timezone)
+            )
+        except Exception:
+            await self.repo.release_round(claimed.id)
+            raise
+        try:
+            thread = await platform.open_thread(posted, views.thread_name(question, language))
+        except Exception:
+            log.exception("could not open a thread for round %s; replies go to the channel", claimed.id)
+            thread = None
+        round_ = await self.repo.mark_posted(claimed.id, posted, thread)
+        log.info("posted round %s (%s) in %s", round_.id, question.id, channel.key)
+        self.timers.reveal_scheduled(round_)
+        return round_
+
+    async def reveal_round(self, round_id: int) -> bool:
+        """Post the reference answer and the summary in the round's thread, once."""
+        round_ = await self.repo.claim_reveal(round_id, self.clock.now(), REVEAL_LEASE)
+        if round_ is None:
+            return False
+        question = self.bank.get(round_.question_id)
+        platform = self.platforms.get(round_.channel.platform)
+        if question is None or platform is None:
+            log.error("cannot reveal round %s: question %s or platform %s is gone",
+                      round_id, round_.question_id, round_.channel.platform)
+            await self.repo.finish_reveal(round_id, self.clock.now())
+            return False
+        subscription = await self.repo.get_subscription(round_.channel)
+        language = self._language(subscription)
+        replies = await self.repo.replies_for_round(round_id)
+        for message in (
+            views.reveal_message(round_, question, language),
+            views.summary_message(round_, question, replies, language),
+        ):
+            if round_.thread is not None:
+                await platform.reply_in_thread(round_.thread, message)
+            else:
+                await platform.post_message(round_.channel, message)
+        await self.repo.finish_reveal(round_id, self.clock.now())
+        log.info("revealed round %s in %s", round_id, round_.channel.key)
+        return True
+
+    async def _next_question(self, channel: ChannelRef, tags: tuple[str, ...]) -> tuple[Question, int] | None:
+        """No question repeats in a channel until every eligible one was asked; then a new
+        cycle starts. The order inside a cycle is a stable shuffle per channel and cycle."""
+        eligible = self.bank.filter(tags)
+        if not eligible:
+            return None
+        cycle, asked = await self.repo.asked_in_cycle(channel)
+        remaining = [q for q in eligible if q.id not in asked]
+        if not remaining:
+            cycle, remaining = cycle + 1, list(eligible)
+
+        def order(q: Question) -> str:
+            return hashlib.sha256(f"{channel.key}|{cycle}|{q.id}".encode()).hexdigest()
+
+        return min(remaining, key=order), cycle
+
+    def _language(self, subscription: Subscription | None) -> str:
+        return (subscription.language if subscription else None) or self.settings.language
+
+    def _is_admin(self, actor: Actor) -> bool:
+        return actor.is_admin or actor.user.key in self.settings.admins
+
+    # --- inbound events ------------------------------------------------------------------
+
+    async def _on_thread_reply(self, event: ThreadReplyCreated) -> list[Response]:
+        round_ = await self.repo.round_by_thread(event.thread)
+        question = self.bank.get(round_.question_id) if round_ else None
+        if round_ is None or question is None or not event.text.strip():
+            return []
+        result = self.grader.grade(question, event.text)
+        await self.repo.add_reply(round_.id, event.actor, event.text, False, result.covered,
+                                  result.score, self.clock.now(), message_id=event.message_id)
+        return []
+
+    async def _on_thread_edit(self, event: ThreadReplyEdited) -> list[Response]:
+        round_ = await self.repo.round_by_thread(event.thread)
+        question = self.bank.get(round_.question_id) if round_ else None
+        if round_ is None or question is None:
+            return []
+        result = self.grader.grade(question, event.text)
+        edited = await self.repo.edit_reply(round_.id, event.message_id, event.text, result.covered,
+                                            result.score, self.clock.now())
+        if not edited:  # an edit of a reply we never saw counts as the reply itself
+            await self.repo.add_reply(round_.id, event.actor, event.text, False, result.covered,
+                                      result.score, self.clock.now(), message_id=event.message_id)
+        return []
+
+    async def _on_thread_delete(self, event: ThreadReplyDeleted) -> list[Response]:
+        round_ = await self.repo.round_by_thread(event.thread)
+        if round_ is not None:
+            await self.repo.delete_reply(round_.id, event.message_id, self.clock.now())
+        return []
+
+    async def _on_private_answer(self, event: PrivateAnswerSubmitted) -> list[Response]:
+        subscription = await self.repo.get_subscription(event.channel)
+        language = self._language(subscription)
+        if event.round_id is not None:
+            round_ = await self.repo.get_round(event.round_id)
+        else:
+            round_ = await self.repo.current_round(event.channel)
+        if round_ is None or round_.channel != event.channel:
+            return [private_reply(t("round.none_open", language))]
+        if not round_.is_open:
+            return [private_reply(t("round.already_revealed", language, round_id=round_.id))]
+        question = self.bank.get(round_.question_id)
+        if question is None:
+            return [private_reply(t("round.none_open", language))]
+        result = self.grader.grade(question, event.text)
+        await self.repo.add_reply(round_.id, event.actor, event.text, True, result.covered,
+                                  result.score, self.clock.now())
+        total = len(question.key_points)
+        return [private_reply(t("answer.saved", language, round_id=round_.id,
+                           covered=len(result.covered), total=total))]
+
+    async def _on_button(self, event: ButtonPressed) -> list[Response]:
+        if event.action != ACTION_REVEAL_NOW:
+            return []
+        language = self._language(await self.repo.get_subscription(event.channel))
+        if not self._is_admin(event.actor):
+            return [private_reply(t("admin.only", language, command="reveal"))]
+        if not event.value.isdigit():
+            return []
+        return await self.reveal_reply(int(event.value), language)
+
+    async def _on_command(self, event: CommandInvoked) -> list[Response]:
+        subscription = await self.repo.get_subscription(event.channel)
+        language = self._language(subscription)
+        try:
+            command = parse_command(event.text)
+        except UnknownCommand as exc:
+            return [private_reply(t("error.unknown_command", language, command=exc.name))]
+        except UsageError as exc:
+            key = "error.usage_reason" if exc.reason else "error.usage"
+            return [private_reply(t(key, language, reason=exc.reason, usage=exc.usage))]
+        if command.name in ADMIN_COMMANDS and not self._is_admin(event.actor):
+            return [private_reply(t("admin.only", language, command=command.name))]
+        return await run_command(self, event, command, subscription, language)
+
+    async def reveal_reply(self, round_id: int, language: str) -> list[Response]:
+        if await self.reveal_round(round_id):
+            return [private_reply(t("round.revealed", language, round_id=round_id))]
+        return [private_reply(t("round.already_revealed", language, round_id=round_id))]
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        await self.repo.save_subscription(subscription, self.clock.now())
+        self.timers.subscription_changed(subscription)
+

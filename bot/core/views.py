@@ -1,0 +1,108 @@
+"""Builds the core's platform-neutral messages: the question post, the reveal, the summary.
+
+Pure functions of domain data and language; user text is defused before it is repeated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.content.model import Question
+from bot.core.i18n import t
+from bot.core.messages import (
+    ACTION_ANSWER_PRIVATELY,
+    ACTION_REVEAL_NOW,
+    Button,
+    Message,
+    MessageKind,
+    defuse_mentions,
+)
+from bot.core.models import Reply, Round
+
+PRIVATE_ANSWER_PREVIEW = 300
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def question_message(round_: Round, question: Question, language: str, timezone: str) -> Message:
+    title_key = "question.daily_title" if round_.scheduled_day else "question.practice_title"
+    fields = [(t("question.round", language), str(round_.id))]
+    if question.tags:
+        fields.append((t("question.tags", language), ", ".join(question.tags)))
+    fields.append((t("question.difficulty", language), "★" * question.difficulty))
+    body = (
+        f"**{question.title}**\n\n{question.prompt}\n\n"
+        + t("question.invite", language, reveal_at=local_time(round_.reveal_at, timezone))
+    )
+    round_value = str(round_.id)
+    return Message(
+        text=body,
+        title=t(title_key, language),
+        fields=tuple(fields),
+        buttons=(
+            Button(ACTION_ANSWER_PRIVATELY, t("button.answer_privately", language), round_value, "primary"),
+            Button(ACTION_REVEAL_NOW, t("button.reveal_now", language), round_value, "danger"),
+        ),
+        kind=MessageKind.QUESTION,
+        round_id=round_.id,
+    )
+
+
+def thread_name(question: Question, language: str) -> str:
+    # Discord limits thread names to 100 characters.
+    return t("question.thread_name", language, title=question.title)[:100]
+
+
+def reveal_message(round_: Round, question: Question, language: str) -> Message:
+    points = "\n".join(
+        f"• {kp.name}" + (f": {kp.detail}" if kp.detail else "") for kp in question.key_points
+    )
+    return Message(
+        text=f"{question.answer}\n\n**{t('reveal.key_points', language)}**\n{points}",
+        title=t("reveal.title", language, title=question.title),
+        kind=MessageKind.REVEAL,
+        round_id=round_.id,
+    )
+
+
+def summary_message(round_: Round, question: Question, replies: list[Reply], language: str) -> Message:
+    """Who answered and, per person, which key points their answers covered together."""
+    if not replies:
+        return Message(
+            text=t("summary.nobody", language),
+            title=t("summary.title", language),
+            kind=MessageKind.SUMMARY,
+            round_id=round_.id,
+        )
+    by_user: dict[str, list[Reply]] = defaultdict(list)
+    for reply in replies:
+        by_user[reply.user.key].append(reply)
+    names = [kp.name for kp in question.key_points]
+    lines = []
+    for user_replies in by_user.values():
+        covered = {name for reply in user_replies for name in reply.covered}
+        hit = [n for n in names if n in covered]
+        missed = [n for n in names if n not in covered]
+        name = defuse_mentions(user_replies[-1].user_name)
+        line = "• " + t("summary.line", language, name=name, covered=len(hit), total=len(names))
+        if hit:
+            line += f"\n   ✓ {t('summary.covered', language)}: {', '.join(hit)}"
+        if missed:
+            line += f"\n   ✗ {t('summary.missed', language)}: {', '.join(missed)}"
+        for reply in user_replies:
+            if reply.private:
+                text = defuse_mentions(reply.text)
+                if len(text) > PRIVATE_ANSWER_PREVIEW:
+                    text = text[:PRIVATE_ANSWER_PREVIEW] + "…"
+                line += f"\n   ({t('summary.private_answer', language)}) {text}"
+        lines.append(line)
+    return Message(
+        text="\n".join(lines),
+        title=t("summary.title", language),
+        kind=MessageKind.SUMMARY,
+        round_id=round_.id,
+    )

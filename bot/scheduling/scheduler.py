@@ -1,0 +1,172 @@
+"""APScheduler wiring: turns stored schedules into jobs and calls the core when they fire.
+
+Every instance runs its own AsyncIOScheduler; the database ledger decides whether a job
+really posts, so a job firing twice (or on two instances) posts once. Decisions use the
+injected clock, never APScheduler's own idea of now.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from bot.core.clock import Clock
+from bot.core.models import ChannelRef, Round, Subscription
+from bot.core.schedule import DAY_NAMES, Schedule
+from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+# How far back a restart looks for the last scheduled post it may have missed.
+LOOKBACK = timedelta(days=8)
+
+
+def cron_trigger(schedule: Schedule) -> CronTrigger:
+    """A trigger firing at the schedule's local time on its weekdays, in its own timezone
+    (APScheduler handles the daylight-saving shifts)."""
+    return CronTrigger(
+        day_of_week=",".join(DAY_NAMES[d] for d in sorted(schedule.days)),
+        hour=schedule.time_of_day.hour,
+        minute=schedule.time_of_day.minute,
+        timezone=ZoneInfo(schedule.timezone),
+    )
+
+
+def occurrences(schedule: Schedule, start: datetime, end: datetime) -> Iterator[datetime]:
+    """Scheduled post times in [start, end], as aware datetimes in the schedule's zone."""
+    trigger = cron_trigger(schedule)
+    previous: datetime | None = None
+    moment = trigger.get_next_fire_time(None, start)
+    while moment is not None and moment <= end:
+        yield moment
+        previous = moment
+        moment = trigger.get_next_fire_time(previous, moment + timedelta(seconds=1))
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    channel: ChannelRef
+    day: date | None
+    outcome: str  # posted | already-posted | missed | none-due | paused | no-question
+    round_id: int | None = None
+
+
+class RoundScheduler:
+    """Implements the core's ``Timers`` port with APScheduler jobs."""
+
+    def __init__(self, core: Core, clock: Clock, grace: timedelta, scheduler: AsyncIOScheduler | None = None) -> None:
+        self.core = core
+        self.clock = clock
+        self.grace = grace
+        self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
+        core.timers = self
+
+    async def start(self, *, paused: bool = False) -> list[PostOutcome]:
+        """Start firing jobs, rebuild them from the ledger, then make up for downtime:
+        a missed post within the grace window, and every reveal that fell due. Tests start
+        paused and drive time through the clock instead."""
+        if not self.scheduler.running:
+            self.scheduler.start(paused=paused)
+        for subscription in await self.core.repo.list_subscriptions():
+            self.subscription_changed(subscription)
+        outcomes = await self.catch_up()
+        await self.reveal_overdue()
+        return outcomes
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    # --- the Timers port ------------------------------------------------------------------
+
+    def subscription_changed(self, subscription: Subscription) -> None:
+        job_id = f"post:{subscription.channel.key}"
+        if subscription.paused:
+            if self.scheduler.get_job(job_id):
+                self.scheduler.remove_job(job_id)
+            return
+        self.scheduler.add_job(
+            self.run_post,
+            cron_trigger(subscription.schedule),
+            args=[subscription.channel],
+            id=job_id,
+            name=f"daily question for {subscription.channel.key}",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=int(self.grace.total_seconds()),
+        )
+
+    def reveal_scheduled(self, round_: Round) -> None:
+        self.scheduler.add_job(
+            self.run_reveal,
+            DateTrigger(run_date=round_.reveal_at),
+            args=[round_.id],
+            id=f"reveal:{round_.id}",
+            replace_existing=True,
+            misfire_grace_time=None,  # a late reveal is better than none
+        )
+
+    def next_post_time(self, subscription: Subscription) -> datetime | None:
+        if subscription.paused:
+            return None
+        now = self.clock.now()
+        return next(occurrences(subscription.schedule, now, now + LOOKBACK), None)
+
+    # --- jobs --------------------------------------------------------------------------------
+
+    async def run_post(self, channel: ChannelRef) -> PostOutcome:
+        """Post the channel's question for its latest scheduled time if that is at most
+        ``grace`` ago. Safe to run any number of times: the ledger posts once a day."""
+        subscription = await self.core.repo.get_subscription(channel)
+        if subscription is None or subscription.paused:
+            return PostOutcome(channel, None, "paused")
+        now = self.clock.now()
+        latest = None
+        for latest in occurrences(subscription.schedule, now - LOOKBACK, now):
+            pass
+        if latest is None:
+            return PostOutcome(channel, None, "none-due")
+        day = latest.date()  # local date in the schedule's timezone
+        existing = await self.core.repo.round_for_day(channel, day)
+        if existing is not None:
+            return PostOutcome(channel, day, "already-posted", existing.id)
+        if now - latest > self.grace:
+            log.warning("skipping the %s post for %s: it was due at %s, more than %s ago",
+                        day, channel.key, latest.isoformat(), self.grace)
+            return PostOutcome(channel, day, "missed")
+        round_ = await self.core.start_round(channel, scheduled_day=day)
+        if round_ is None:
+            existing = await self.core.repo.round_for_day(channel, day)
+            if existing is not None:
+                return PostOutcome(channel, day, "already-posted", existing.id)
+            return PostOutcome(channel, day, "no-question")
+        return PostOutcome(channel, day, "posted", round_.id)
+
+    async def run_reveal(self, round_id: int) -> bool:
+        return await self.core.reveal_round(round_id)
+
+    async def catch_up(self) -> list[PostOutcome]:
+        outcomes = []
+        for subscription in await self.core.repo.list_subscriptions():
+            if not subscription.paused:
+                outcomes.append(await self.run_post(subscription.channel))
+        return outcomes
+
+    async def reveal_overdue(self) -> list[int]:
+        """Reveal every open round whose time has come; schedule the others."""
+        now = self.clock.now()
+        revealed = []
+        for round_ in await self.core.repo.open_rounds():
+            if round_.reveal_at <= now:
+                if await self.core.reveal_round(round_.id):
+                    revealed.append(round_.id)
+            else:
+                self.reveal_scheduled(round_)
+        return revealed

@@ -1,0 +1,321 @@
+"""The ledger on SQLAlchemy: ``SqlRepository`` implements the core's ``Repository`` port.
+
+Every public method is one transaction. Unique keys, not the scheduler, make posting
+exactly-once. Imports the core's models only, never a platform library.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.models import (
+    Actor,
+    ChannelRef,
+    MessageRef,
+    Reply,
+    Round,
+    RoundStatus,
+    Subscription,
+    ThreadRef,
+    UserRef,
+)
+from bot.core.schedule import Schedule
+from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, SubscriptionRow
+
+_OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
+
+
+class SqlRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    # --- channels and subscriptions ---------------------------------------------------
+
+    async def _channel_id(self, session: AsyncSession, channel: ChannelRef, now: datetime | None) -> int | None:
+        """The channel's row id; with ``now``, create the row when missing."""
+        query = select(ChannelRow.id).where(
+            ChannelRow.platform == channel.platform,
+            ChannelRow.workspace == channel.workspace,
+            ChannelRow.channel == channel.channel,
+        )
+        found = await session.scalar(query)
+        if found is not None or now is None:
+            return found
+        try:
+            async with session.begin_nested():
+                row = ChannelRow(platform=channel.platform, workspace=channel.workspace,
+                                 channel=channel.channel, created_at=now)
+                session.add(row)
+            return row.id
+        except IntegrityError:  # another instance created it meanwhile
+            return await session.scalar(query)
+
+    async def get_subscription(self, channel: ChannelRef) -> Subscription | None:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(SubscriptionRow).join(ChannelRow).where(
+                    ChannelRow.platform == channel.platform,
+                    ChannelRow.workspace == channel.workspace,
+                    ChannelRow.channel == channel.channel,
+                )
+            )
+            return _subscription(row, channel) if row else None
+
+    async def save_subscription(self, subscription: Subscription, now: datetime) -> None:
+        schedule = subscription.schedule
+        values = dict(
+            time_of_day=f"{schedule.time_of_day:%H:%M}",
+            timezone=schedule.timezone,
+            days=",".join(str(d) for d in sorted(schedule.days)),
+            reveal_after_seconds=int(schedule.reveal_after.total_seconds()),
+            tags=",".join(subscription.tags),
+            paused=subscription.paused,
+            language=subscription.language,
+            updated_at=now,
+        )
+        async with self._sessions.begin() as session:
+            channel_id = await self._channel_id(session, subscription.channel, now)
+            existing = await session.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id))
+            if existing is None:
+                session.add(SubscriptionRow(channel_id=channel_id, **values))
+            else:
+                for key, value in values.items():
+                    setattr(existing, key, value)
+
+    async def list_subscriptions(self) -> list[Subscription]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(SubscriptionRow, ChannelRow).join(ChannelRow).order_by(SubscriptionRow.id))
+            return [_subscription(sub, _channel(ch)) for sub, ch in rows]
+
+    # --- rounds --------------------------------------------------------------------------
+
+    async def claim_round(
+        self,
+        channel: ChannelRef,
+        question_id: str,
+        cycle: int,
+        scheduled_day: date | None,
+        now: datetime,
+        reveal_at: datetime,
+    ) -> Round | None:
+        try:
+            async with self._sessions.begin() as session:
+                channel_id = await self._channel_id(session, channel, now)
+                row = RoundRow(channel_id=channel_id, question_id=question_id, cycle=cycle,
+                               scheduled_day=scheduled_day, status=RoundStatus.POSTING.value,
+                               created_at=now, reveal_at=reveal_at)
+                session.add(row)
+                await session.flush()
+                return _round(row, channel)
+        except IntegrityError:
+            return None
+
+    async def release_round(self, round_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(RoundRow).where(RoundRow.id == round_id, RoundRow.status == RoundStatus.POSTING.value)
+            )
+
+    async def mark_posted(self, round_id: int, message: MessageRef, thread: ThreadRef | None) -> Round:
+        async with self._sessions.begin() as session:
+            row, channel = await self._round_row(session, round_id)
+            row.message_id = message.message_id
+            row.thread_id = thread.thread_id if thread else None
+            if row.status == RoundStatus.POSTING.value:
+                row.status = RoundStatus.OPEN.value
+            await session.flush()
+            return _round(row, channel)
+
+    async def _round_row(self, session: AsyncSession, round_id: int) -> tuple[RoundRow, ChannelRef]:
+        found = (await session.execute(
+            select(RoundRow, ChannelRow).join(ChannelRow).where(RoundRow.id == round_id)
+        )).first()
+        if found is None:
+            raise KeyError(f"no round {round_id}")
+        return found[0], _channel(found[1])
+
+    async def _rounds(self, *conditions: object, newest_first: bool = False, limit: int | None = None) -> list[Round]:
+        query = select(RoundRow, ChannelRow).join(ChannelRow).where(*conditions)  # type: ignore[arg-type]
+        query = query.order_by(RoundRow.id.desc() if newest_first else RoundRow.id)
+        if limit:
+            query = query.limit(limit)
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            return [_round(r, _channel(c)) for r, c in rows]
+
+    async def get_round(self, round_id: int) -> Round | None:
+        found = await self._rounds(RoundRow.id == round_id)
+        return found[0] if found else None
+
+    async def round_for_day(self, channel: ChannelRef, day: date) -> Round | None:
+        found = await self._rounds(*_channel_is(channel), RoundRow.scheduled_day == day)
+        return found[0] if found else None
+
+    async def current_round(self, channel: ChannelRef) -> Round | None:
+        found = await self._rounds(*_channel_is(channel), RoundRow.status.in_(_OPEN), newest_first=True, limit=1)
+        return found[0] if found else None
+
+    async def round_by_thread(self, thread: ThreadRef) -> Round | None:
+        found = await self._rounds(*_channel_is(thread.channel), RoundRow.thread_id == thread.thread_id,
+                                   newest_first=True, limit=1)
+        return found[0] if found else None
+
+    async def open_rounds(self) -> list[Round]:
+        return await self._rounds(RoundRow.status.in_(_OPEN))
+
+    async def asked_in_cycle(self, channel: ChannelRef) -> tuple[int, set[str]]:
+        async with self._sessions() as session:
+            cycle = await session.scalar(
+                select(func.max(RoundRow.cycle)).join(ChannelRow).where(*_channel_is(channel))
+            )
+            if cycle is None:
+                return 0, set()
+            asked = await session.scalars(
+                select(RoundRow.question_id).join(ChannelRow).where(*_channel_is(channel), RoundRow.cycle == cycle)
+            )
+            return cycle, set(asked)
+
+    async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(RoundRow)
+                .where(
+                    RoundRow.id == round_id,
+                    RoundRow.status.in_(_OPEN),
+                    or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
+                )
+                .values(reveal_claimed_until=now + lease)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row, channel = await self._round_row(session, round_id)
+            return _round(row, channel)
+
+    async def finish_reveal(self, round_id: int, now: datetime) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RoundRow).where(RoundRow.id == round_id)
+                .values(status=RoundStatus.REVEALED.value, revealed_at=now, reveal_claimed_until=None)
+            )
+
+    async def skip_round(self, round_id: int, now: datetime) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(RoundRow).where(RoundRow.id == round_id, RoundRow.status.in_(_OPEN))
+                .values(status=RoundStatus.SKIPPED.value, revealed_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- replies -------------------------------------------------------------------------
+
+    async def add_reply(
+        self,
+        round_id: int,
+        actor: Actor,
+        text: str,
+        private: bool,
+        covered: tuple[str, ...],
+        score: float,
+        now: datetime,
+        message_id: str | None = None,
+    ) -> Reply | None:
+        row = ReplyRow(round_id=round_id, platform=actor.user.platform, workspace=actor.user.workspace,
+                       user_id=actor.user.user, user_name=actor.name, text=text, private=private,
+                       message_id=message_id, covered="\n".join(covered), score=score,
+                       created_at=now, updated_at=now)
+        try:
+            async with self._sessions.begin() as session:
+                session.add(row)
+                await session.flush()
+                return _reply(row)
+        except IntegrityError:
+            return None
+
+    async def edit_reply(
+        self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ReplyRow)
+                .where(ReplyRow.round_id == round_id, ReplyRow.message_id == message_id)
+                .values(text=text, covered="\n".join(covered), score=score, updated_at=now, deleted_at=None)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_reply(self, round_id: int, message_id: str, now: datetime) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ReplyRow)
+                .where(ReplyRow.round_id == round_id, ReplyRow.message_id == message_id,
+                       ReplyRow.deleted_at.is_(None))
+                .values(deleted_at=now, updated_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def replies_for_round(self, round_id: int) -> list[Reply]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ReplyRow).where(ReplyRow.round_id == round_id, ReplyRow.deleted_at.is_(None))
+                .order_by(ReplyRow.created_at, ReplyRow.id)
+            )
+            return [_reply(r) for r in rows]
+
+    async def user_stats(self, channel: ChannelRef, user: UserRef) -> tuple[int, int, float]:
+        async with self._sessions() as session:
+            row = (await session.execute(
+                select(func.count(func.distinct(ReplyRow.round_id)), func.count(ReplyRow.id), func.avg(ReplyRow.score))
+                .join(RoundRow, RoundRow.id == ReplyRow.round_id)
+                .join(ChannelRow, ChannelRow.id == RoundRow.channel_id)
+                .where(*_channel_is(channel), ReplyRow.platform == user.platform, ReplyRow.user_id == user.user,
+                       ReplyRow.deleted_at.is_(None))
+            )).one()
+            return int(row[0]), int(row[1]), float(row[2] or 0.0)
+
+
+def _channel_is(channel: ChannelRef) -> tuple[object, ...]:
+    return (
+        and_(ChannelRow.platform == channel.platform, ChannelRow.workspace == channel.workspace,
+             ChannelRow.channel == channel.channel),
+    )
+
+
+def _channel(row: ChannelRow) -> ChannelRef:
+    return ChannelRef(row.platform, row.workspace, row.channel)
+
+
+def _subscription(row: SubscriptionRow, channel: ChannelRef) -> Subscription:
+    hours, minutes = (int(x) for x in row.time_of_day.split(":"))
+    return Subscription(
+        channel=channel,
+        schedule=Schedule(
+            time_of_day=time(hours, minutes),
+            timezone=row.timezone,
+            days=frozenset(int(d) for d in row.days.split(",") if d),
+            reveal_after=timedelta(seconds=row.reveal_after_seconds),
+        ),
+        tags=tuple(t for t in row.tags.split(",") if t),
+        paused=row.paused,
+        language=row.language,
+    )
+
+
+def _round(row: RoundRow, channel: ChannelRef) -> Round:
+    message = MessageRef(channel, row.message_id) if row.message_id else None
+    thread = ThreadRef(channel, row.thread_id) if row.thread_id else None
+    return Round(
+        id=row.id, channel=channel, question_id=row.question_id, cycle=row.cycle,
+        status=RoundStatus(row.status), created_at=row.created_at, reveal_at=row.reveal_at,
+        scheduled_day=row.scheduled_day, message=message, thread=thread, revealed_at=row.revealed_at,
+    )
+
+
+def _reply(row: ReplyRow) -> Reply:
+    return Reply(
+        id=row.id, round_id=row.round_id, user=UserRef(row.platform, row.workspace, row.user_id),
+        user_name=row.user_name, text=row.text, private=row.private, created_at=row.created_at,
+        covered=tuple(c for c in row.covered.split("\n") if c), message_id=row.message_id,
+    )

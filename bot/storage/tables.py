@@ -1,0 +1,118 @@
+"""SQLAlchemy tables of the ledger: channels, subscriptions, rounds and replies.
+
+Times are stored as naive UTC and handed back timezone-aware, the same on SQLite and
+PostgreSQL. Only storage imports this module.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; pass an aware UTC time")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ChannelRow(Base):
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_channels_identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), unique=True)
+    time_of_day: Mapped[str] = mapped_column(String(5))  # HH:MM
+    timezone: Mapped[str] = mapped_column(String(64))
+    days: Mapped[str] = mapped_column(String(16))  # "0,1,2,3,4", 0 = Monday
+    reveal_after_seconds: Mapped[int] = mapped_column(Integer)
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoundRow(Base):
+    __tablename__ = "rounds"
+    # The exactly-once guard: one scheduled round per channel and local day.
+    # Ad-hoc rounds have no scheduled_day, and NULLs never collide.
+    __table_args__ = (UniqueConstraint("channel_id", "scheduled_day", name="uq_rounds_channel_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(128))
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reveal_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    thread_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    reveal_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReplyRow(Base):
+    __tablename__ = "replies"
+    # A platform message is stored once per round, however often its event is delivered.
+    __table_args__ = (UniqueConstraint("round_id", "message_id", name="uq_replies_round_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(128))
+    user_name: Mapped[str] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text)
+    private: Mapped[bool] = mapped_column(Boolean)
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    covered: Mapped[str] = mapped_column(Text, default="")  # key-point names, newline-separated
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
