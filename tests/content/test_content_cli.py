@@ -1,0 +1,117 @@
+"""The `content` command: import, lint, list and show, driven through the real argparse parser."""
+
+from __future__ import annotations
+
+import argparse
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from bot.content.cli import add_content_parser, run_content_command
+from bot.content.loader import load_pack, load_pack_text
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKS = ROOT / "content" / "packs"
+SOURCE = ROOT / "content" / "sources" / "llm-engineering-interview.md"
+
+
+def run(*argv: str | Path, packs: list[Path] | None = None) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="interview-bot")
+    add_content_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([str(arg) for arg in argv])
+    out, err = StringIO(), StringIO()
+    code = run_content_command(args, packs if packs is not None else [PACKS], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_import_writes_a_loadable_pack_and_reports_merges(tmp_path: Path) -> None:
+    target = tmp_path / "imported.yaml"
+    code, out, err = run("content", "import", SOURCE, "--out", target, "--pack-id", "llm",
+                         "--title", "LLM 面试题", "--id-prefix", "llm")
+    assert code == 0
+    assert out == ""
+    assert "30 entries, 18 questions, 12 merged" in err
+    assert "#20 -> #11: same title as #11; prompt differs by one word (优化)" in err
+    assert "#13 -> #10: same question as #10 in other words" in err
+    pack = load_pack(target)
+    assert (pack.id, pack.title, len(pack.questions)) == ("llm", "LLM 面试题", 18)
+    assert pack.questions[0].id == "llm-01"
+
+
+def test_import_without_out_prints_the_pack(tmp_path: Path) -> None:
+    code, out, err = run("content", "import", SOURCE)
+    assert code == 0
+    pack = load_pack_text(out, "<stdout>")
+    assert pack.id == "llm-engineering-interview"
+    assert pack.questions[-1].id == "llm-engineering-interview-19"
+
+
+def test_import_of_a_malformed_document_fails_with_its_location(tmp_path: Path) -> None:
+    source = tmp_path / "bank.md"
+    source.write_text("### 1. 标题\n\n**面试题：** 问题？\n\n正文，没有答案标记\n", encoding="utf-8")
+    target = tmp_path / "out.yaml"
+    code, out, err = run("content", "import", source, "--out", target)
+    assert code == 1
+    assert err.startswith("bank.md:1: answer: entry 1 has no '**答案：**' line")
+    assert not target.exists()
+
+
+def test_lint_of_the_default_packs_passes() -> None:
+    code, out, err = run("content", "lint")
+    assert (code, out, err) == (0, "ok: 18 questions in 1 packs\n", "")
+
+
+def test_lint_reports_each_error_and_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntitle: Bad\nquestions:\n  - id: q\n    title: T\n    prompt: P\n    answer: A\n"
+                   "    key_points: [{name: N}]\n    difficulty: 9\n    colour: red\n", encoding="utf-8")
+    code, out, err = run("content", "lint", bad, PACKS)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{bad}:9: questions[0].difficulty: must be from 1 to 3, got 9",
+        f"{bad}:10: questions[0].colour: unknown key 'colour' (expected one of: id, title, prompt, answer, "
+        "key_points, tags, difficulty, language, source)",
+    ]
+    assert "2 error(s)" in err
+
+
+def test_list_prints_one_line_per_question() -> None:
+    code, out, _ = run("content", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 18
+    assert lines[0].split()[:2] == ["model-architecture", "2"]
+    overfitting = next(line for line in lines if line.startswith("overfitting "))
+    assert overfitting.split() == ["overfitting", "1", "training,regularization", "如何处理大模型的过拟合问题？"]
+
+
+def test_list_can_filter_by_tag() -> None:
+    code, out, _ = run("content", "list", "--tag", "interpretability")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["interpretability"]
+
+
+def test_list_refuses_a_broken_bank(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("id: bad\n", encoding="utf-8")
+    code, out, err = run("content", "list", packs=[tmp_path])
+    assert (code, out) == (1, "")
+    assert f"{tmp_path / 'bad.yaml'}:1: title: required field is missing" in err
+
+
+def test_show_prints_question_key_points_and_answer() -> None:
+    code, out, _ = run("content", "show", "overfitting")
+    assert code == 0
+    assert out.startswith("overfitting: 如何处理大模型的过拟合问题？\n")
+    assert "在AI大模型创业中，如何处理大模型的过拟合问题？请详细说明常用的方法。" in out
+    assert "  - 早停法 (早停, 提前停止, early stopping, early-stopping)" in out
+    assert "- **早停法：**" in out.split("Answer:")[1]
+
+
+@pytest.mark.parametrize(("wanted", "hint"), [("overfiting", "did you mean: overfitting?"),
+                                              ("zzz", "content list")])
+def test_show_unknown_id_fails_clearly(wanted: str, hint: str) -> None:
+    code, out, err = run("content", "show", wanted)
+    assert (code, out) == (1, "")
+    assert f"unknown question id '{wanted}'" in err
+    assert hint in err
