@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"interview-bot: config error: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    _configure_logging(settings, quiet=args.command in ("console", "run", "content"))
     if args.command == "content":
         return run_content_command(args, list(settings.content.paths), sys.stdout, sys.stderr)
     try:
@@ -64,13 +64,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def _configure_logging(settings: Settings) -> None:
+def _configure_logging(settings: Settings, *, quiet: bool) -> None:
+    """Log to stderr. Libraries speak only of problems unless DEBUG is asked for; on the
+    console the bot's own INFO lines would interleave with the conversation, so the default
+    INFO becomes WARNING there (the console shows every post anyway)."""
+    level = logging.getLevelName(settings.logging.level)
+    if level > logging.DEBUG:
+        for noisy in ("alembic", "apscheduler", "sqlalchemy", "aiosqlite", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    if quiet and level == logging.INFO:
+        level = logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     if settings.logging.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=settings.logging.level, handlers=[handler])
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 if __name__ == "__main__":

@@ -109,6 +109,9 @@ class SlackSettings:
     http_host: str = "0.0.0.0"
     http_port: int = 3000
     http_path: str = "/slack/events"
+    reveal_broadcast: bool = False
+    channel_pace: float = 1.0
+    admin_cache_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,10 @@ class DiscordSettings:
     api_base_url: str = "https://discord.com/api/v10"
     sync_guild_ids: tuple[int, ...] = ()
     message_content_intent: bool = True
+    thread_auto_archive_minutes: int = 1440
+    requests_per_second: float = 40.0
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,41 @@ def _port(value: object) -> int:
     raise ValueError(f"expected a port number from 0 to 65535, got {value!r}")
 
 
+def _positive_float(value: object) -> float:
+    try:
+        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or number <= 0:
+        raise ValueError(f"expected a number greater than 0, got {value!r}")
+    return number
+
+
+def _archive_minutes(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if value in (60, 1440, 4320, 10080) and not isinstance(value, bool):
+        return int(value)  # type: ignore[call-overload]
+    raise ValueError(f"expected one of 60, 1440, 4320, 10080 (minutes), got {value!r}")
+
+
+def _shard_count(value: object) -> int | None:
+    if value in ("", 0, "0"):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise ValueError(f"expected a whole number of shards (0 for automatic), got {value!r}")
+
+
+def _shard_ids(value: object) -> tuple[int, ...]:
+    ids = _guild_ids(value)
+    if any(i < 0 for i in ids):
+        raise ValueError("shard ids are 0 or greater")
+    return ids
+
+
 def _http_path(value: object) -> str:
     text = _text(value)
     if not text.startswith("/") or any(ch.isspace() for ch in text):
@@ -322,11 +364,18 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "http_host": _Key("http_host", _nonempty),
         "http_port": _Key("http_port", _port),
         "http_path": _Key("http_path", _http_path),
+        "reveal_broadcast": _Key("reveal_broadcast", _bool),
+        "channel_pace": _Key("channel_pace", _positive_float),
+        "admin_cache_seconds": _Key("admin_cache_seconds", _positive_float),
     },
     "discord": {
         "api_base_url": _Key("api_base_url", _http_url(trailing_slash=False)),
         "sync_guild_ids": _Key("sync_guild_ids", _guild_ids),
         "message_content_intent": _Key("message_content_intent", _bool),
+        "thread_auto_archive_minutes": _Key("thread_auto_archive_minutes", _archive_minutes),
+        "requests_per_second": _Key("requests_per_second", _positive_float),
+        "shard_count": _Key("shard_count", _shard_count),
+        "shard_ids": _Key("shard_ids", _shard_ids),
     },
 }
 

@@ -138,8 +138,10 @@ class RoundScheduler:
         if existing is not None:
             return PostOutcome(channel, day, "already-posted", existing.id)
         if now - latest > self.grace:
-            log.warning("skipping the %s post for %s: it was due at %s, more than %s ago",
-                        day, channel.key, latest.isoformat(), self.grace)
+            # Warn about what this outage cost; a post missed days ago is old news.
+            level = logging.WARNING if now - latest < timedelta(days=1) else logging.DEBUG
+            log.log(level, "skipping the %s post for %s: it was due at %s, more than %s ago",
+                    day, channel.key, latest.isoformat(), self.grace)
             return PostOutcome(channel, day, "missed")
         round_ = await self.core.start_round(channel, scheduled_day=day)
         if round_ is None:

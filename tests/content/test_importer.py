@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
 
 from bot.content.errors import ContentErrors
-from bot.content.importer import ImportResult, dump_pack, import_markdown, near_duplicate
+from bot.content.importer import Entry, ImportResult, Merge, dump_pack, import_markdown, near_duplicate
 from bot.content.loader import load_pack
 
 SOURCE = Path(__file__).resolve().parents[2] / "content" / "sources" / "llm-engineering-interview.md"
@@ -26,11 +27,11 @@ def result() -> ImportResult:
     return import_markdown(SOURCE.read_text(encoding="utf-8"), SOURCE.name)
 
 
-def entry(result: ImportResult, number: int):  # type: ignore[no-untyped-def]
+def entry(result: ImportResult, number: int) -> Entry:
     return next(e for e in result.entries if e.number == number)
 
 
-def merge_of(result: ImportResult, dropped: int):  # type: ignore[no-untyped-def]
+def merge_of(result: ImportResult, dropped: int) -> Merge:
     return next(m for m in result.merges if m.dropped == dropped)
 
 
@@ -101,6 +102,12 @@ def test_questions_get_ids_sources_and_defaults(result: ImportResult) -> None:
     assert (first.language, first.difficulty, first.tags) == ("zh", 2, ())
 
 
+def test_entries_end_at_the_next_heading_but_not_at_a_deeper_one() -> None:
+    doc = "# 题库\n\n" + SAMPLE + "#### 小结\n\n早停最常用。\n\n## 附录\n\n不属于任何题目。\n"
+    (question,) = import_markdown(doc, "bank.md").questions
+    assert question.answer.endswith("#### 小结\n\n早停最常用。")
+
+
 def test_id_prefix_can_be_chosen_and_must_be_a_slug() -> None:
     assert import_markdown(SAMPLE, "bank.md", id_prefix="llm").questions[0].id == "llm-01"
     with pytest.raises(ValueError, match="not a slug"):
@@ -154,7 +161,7 @@ def test_dumped_pack_loads_back_unchanged(result: ImportResult, tmp_path: Path) 
         (lambda doc: doc.replace("- **早停法：**", "- 早停法").replace("- **Dropout：**", "- Dropout"), 6, "key_points"),
     ],
 )
-def test_malformed_entry_names_file_line_and_field(broken, line: int, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_entry_names_file_line_and_field(broken: Callable[[str], str], line: int, field: str) -> None:
     with pytest.raises(ContentErrors) as caught:
         import_markdown("\n" + broken(SAMPLE), "bank.md")
     (error,) = caught.value.errors

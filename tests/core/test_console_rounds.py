@@ -30,7 +30,7 @@ async def test_question_reply_private_answer_and_reveal(make_session) -> None:
     assert "[thread m1] you (m2)" in public
 
     private = await bot.say(f"/interview answer {names[1]} 是关键")
-    assert "(only you sees this)" in private
+    assert "(only you can see this)" in private
     assert f"covers 1 of {len(names)} key points" in private
 
     revealed = await bot.say("/interview reveal")
@@ -75,7 +75,7 @@ async def test_reveal_with_no_answers_says_so(make_session) -> None:
 async def test_private_answer_without_a_round_gets_a_short_private_hint(make_session) -> None:
     bot = await make_session()
     answer = await bot.say("/interview answer 早停")
-    assert answer.startswith("(only you sees this)")
+    assert answer.startswith("(only you can see this)")
     assert "no open question" in answer
     assert await bot.say("just typing") == "(no open question to answer; type `/interview question` to get one)\n"
 
@@ -131,7 +131,7 @@ async def test_bad_arguments_get_one_short_private_line(make_session) -> None:
     }
     for line, expected in cases.items():
         out = await bot.say(line)
-        assert out.startswith("(only you sees this)\n"), line
+        assert out.startswith("(only you can see this)\n"), line
         body = out.split("\n", 1)[1].strip()
         assert "\n" not in body, (line, body)
         assert expected in body, (line, body)

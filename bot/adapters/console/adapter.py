@@ -67,7 +67,7 @@ class ConsoleAdapter:
         return ref
 
     async def send_private(self, channel: ChannelRef, user: UserRef, message: Message) -> None:
-        self._print(f"(only {user.user} sees this)", message, indent="  ")
+        self._print(f"(only {user.user} can see this)", message, indent="  ")
 
     async def edit_message(self, ref: MessageRef, message: Message) -> None:
         self._print(f"(bot edited {_short(ref.message_id)})", message, indent="  ")
