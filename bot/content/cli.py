@@ -1,0 +1,148 @@
+"""The `interview-bot content ...` commands: import, lint, list and show question packs.
+
+bot/cli.py mounts add_content_parser() and calls run_content_command(). Imports only
+bot.content (never bot.core, bot.storage or adapters).
+"""
+
+from __future__ import annotations
+
+import argparse
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TextIO
+
+from bot.content.errors import ContentErrors
+from bot.content.importer import dump_pack, import_markdown, slugify
+from bot.content.lint import check_paths
+from bot.content.loader import Bank, load_pack_text
+from bot.content.model import Question
+
+
+def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add `content` and its subcommands; the chosen one ends up in args.content_command."""
+    content = subparsers.add_parser("content", help="import, lint, list and show question packs",
+                                    description="Work with the question bank (YAML packs).")
+    commands = content.add_subparsers(dest="content_command", required=True, metavar="COMMAND")
+
+    importer = commands.add_parser("import", help="turn a Markdown question bank into a YAML pack",
+                                   description="Parse a Markdown bank, merge duplicates (reported on stderr) "
+                                               "and write a pack.")
+    importer.add_argument("file", type=Path, metavar="FILE", help="Markdown source, e.g. content/sources/x.md")
+    importer.add_argument("--out", type=Path, metavar="PACK.yaml", help="write the pack here (default: stdout)")
+    importer.add_argument("--id-prefix", metavar="P", help="question ids become P-01, P-02, ... (default: file stem)")
+    importer.add_argument("--pack-id", metavar="ID", help="pack id (default: file stem)")
+    importer.add_argument("--title", metavar="T", help="pack title (default: file stem)")
+
+    lint = commands.add_parser("lint", help="check packs and report every error with its line")
+    lint.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="pack files or directories "
+                                                                          "(default: the configured packs)")
+
+    listing = commands.add_parser("list", help="one line per question: id, difficulty, tags, title")
+    listing.add_argument("--tag", action="append", default=[], metavar="TAG", help="only questions with this tag")
+
+    show = commands.add_parser("show", help="a question with its key points and reference answer")
+    show.add_argument("question_id", metavar="ID")
+    return content
+
+
+def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: TextIO, err: TextIO) -> int:
+    """Run the parsed `content` subcommand; returns the process exit code."""
+    command: str = args.content_command
+    if command == "import":
+        return _import(args, out, err)
+    if command == "lint":
+        return _lint(list(args.paths) or pack_paths, out, err)
+    bank = _load(pack_paths, err)
+    if bank is None:
+        return 1
+    if command == "list":
+        return _list(bank, args.tag, out)
+    if command == "show":
+        return _show(bank, args.question_id, out, err)
+    raise AssertionError(f"unhandled content command {command!r}")
+
+
+def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    source: Path = args.file
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {source}: {exc}", file=err)
+        return 1
+    try:
+        result = import_markdown(text, source.name, id_prefix=args.id_prefix)
+    except ValueError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    except ContentErrors as exc:
+        print(exc, file=err)
+        return 1
+    pack_id = args.pack_id or slugify(source.stem)
+    yaml_text = dump_pack(pack_id, args.title or source.stem, result.questions,
+                          comment=f"Imported from {source.name} by `interview-bot content import`.")
+    destination = str(args.out) if args.out else "<stdout>"
+    try:
+        load_pack_text(yaml_text, destination)  # never hand out a pack the bot would refuse
+    except ContentErrors as exc:
+        print(exc, file=err)
+        return 1
+    print(result.report(), file=err)
+    if args.out:
+        args.out.write_text(yaml_text, encoding="utf-8")
+        print(f"wrote {len(result.questions)} questions to {args.out}", file=err)
+    else:
+        out.write(yaml_text)
+    return 0
+
+
+def _lint(paths: list[Path], out: TextIO, err: TextIO) -> int:
+    bank, errors = check_paths(paths)
+    for error in errors:
+        print(error, file=out)
+    if bank is None:
+        print(f"{len(errors)} error(s)", file=err)
+        return 1
+    print(f"ok: {len(bank)} questions in {len(bank.packs)} packs", file=out)
+    return 0
+
+
+def _load(paths: list[Path], err: TextIO) -> Bank | None:
+    bank, errors = check_paths(paths)
+    for error in errors:
+        print(error, file=err)
+    if bank is None:
+        print("error: the question bank has errors; see `interview-bot content lint`", file=err)
+    return bank
+
+
+def _list(bank: Bank, tags: list[str], out: TextIO) -> int:
+    questions = bank.filter(tags)
+    id_width = max((len(q.id) for q in questions), default=0)
+    tag_width = max((len(_tags(q)) for q in questions), default=0)
+    for q in questions:
+        print(f"{q.id:<{id_width}}  {q.difficulty}  {_tags(q):<{tag_width}}  {q.title}", file=out)
+    return 0
+
+
+def _tags(question: Question) -> str:
+    return ",".join(question.tags) or "-"
+
+
+def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
+    question = bank.get(question_id)
+    if question is None:
+        print(f"error: unknown question id {question_id!r}", file=err)
+        close = get_close_matches(question_id, [q.id for q in bank.questions], n=3)
+        if close:
+            print(f"did you mean: {', '.join(close)}?", file=err)
+        else:
+            print("see `interview-bot content list` for the ids", file=err)
+        return 1
+    print(f"{question.id}: {question.title}", file=out)
+    print(f"difficulty {question.difficulty} | tags: {_tags(question)} | source: {question.source or '-'}", file=out)
+    print(f"\nPrompt:\n{question.prompt}\n\nKey points:", file=out)
+    for point in question.key_points:
+        aliases = f" ({', '.join(point.aliases)})" if point.aliases else ""
+        print(f"  - {point.name}{aliases}", file=out)
+    print(f"\nAnswer:\n{question.answer}", file=out)
+    return 0

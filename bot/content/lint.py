@@ -1,0 +1,25 @@
+"""Checks question packs without starting the bot: every problem, as path:line: field: message.
+
+Imports only bot.content (never bot.core, bot.storage or adapters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.content.errors import ContentError, ContentErrors
+from bot.content.loader import Bank, load_bank
+
+
+def check_paths(paths: Sequence[Path]) -> tuple[Bank | None, list[ContentError]]:
+    """The loaded bank when the packs are fine, otherwise None and every error found."""
+    try:
+        return load_bank(paths), []
+    except ContentErrors as exc:
+        return None, exc.errors
+
+
+def lint_paths(paths: Sequence[Path]) -> list[ContentError]:
+    """Every error in the packs under paths; an empty list means they load cleanly."""
+    return check_paths(paths)[1]

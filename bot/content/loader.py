@@ -1,0 +1,385 @@
+"""Loads YAML question packs (one file per pack) into a Bank, validating every field with its line.
+
+Walks yaml.compose() nodes so each error names path:line: field. Imports only bot.content
+(never bot.core, bot.storage or adapters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.content.errors import ContentError, ContentErrors
+from bot.content.matching import normalize
+from bot.content.model import KeyPoint, Pack, Question
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+PACK_SUFFIXES = (".yaml", ".yml")
+
+# Field name -> required?  The order is the order dump_pack writes them in.
+PACK_FIELDS = {"id": True, "title": True, "questions": True}
+QUESTION_FIELDS = {
+    "id": True,
+    "title": True,
+    "prompt": True,
+    "answer": True,
+    "key_points": True,
+    "tags": False,
+    "difficulty": False,
+    "language": False,
+    "source": False,
+}
+KEY_POINT_FIELDS = {"name": True, "aliases": False, "detail": False}
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_TYPE_NAMES = {
+    _STR: "a string",
+    _INT: "an integer",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
+class Bank:
+    """Every loaded question, in load order, looked up by id or filtered by tag."""
+
+    def __init__(self, packs: Iterable[Pack]) -> None:
+        self.packs: tuple[Pack, ...] = tuple(packs)
+        self.questions: tuple[Question, ...] = tuple(q for pack in self.packs for q in pack.questions)
+        self._by_id: dict[str, Question] = {}
+        for question in self.questions:
+            if question.id in self._by_id:
+                raise ValueError(f"duplicate question id {question.id!r}")
+            self._by_id[question.id] = question
+
+    def get(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __iter__(self) -> Iterator[Question]:
+        return iter(self.questions)
+
+    def filter(self, tags: Iterable[str]) -> tuple[Question, ...]:
+        """Questions carrying any of the tags; no tags means every question."""
+        wanted = set(tags)
+        if not wanted:
+            return self.questions
+        return tuple(q for q in self.questions if wanted.intersection(q.tags))
+
+    def all_tags(self) -> list[str]:
+        return sorted({tag for q in self.questions for tag in q.tags})
+
+
+def load_pack(path: Path) -> Pack:
+    """Load one pack file; raises ContentErrors listing every problem in it."""
+    errors: list[ContentError] = []
+    parsed = _parse_file(path, errors)
+    if errors or parsed is None:
+        raise ContentErrors(errors)
+    return parsed.pack
+
+
+def load_pack_text(text: str, path: str) -> Pack:
+    """Load a pack from text already in memory; path is only used in error messages."""
+    errors: list[ContentError] = []
+    parsed = _PackParser(path, errors).parse(text)
+    if errors or parsed is None:
+        raise ContentErrors(errors)
+    return parsed.pack
+
+
+def load_bank(paths: Sequence[Path]) -> Bank:
+    """Load every pack under paths (files, or directories of *.yaml/*.yml) into one Bank.
+
+    All-or-nothing: any problem in any file raises ContentErrors with every error found, so
+    the bot never starts on a half-loaded bank.
+    """
+    errors: list[ContentError] = []
+    parsed = [p for file in pack_files(paths, errors) if (p := _parse_file(file, errors)) is not None]
+    _check_unique_across_files(parsed, errors)
+    if errors:
+        raise ContentErrors(errors)
+    return Bank(p.pack for p in parsed)
+
+
+def pack_files(paths: Sequence[Path], errors: list[ContentError]) -> list[Path]:
+    """Expand directories to their sorted pack files; report paths that are not packs."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in PACK_SUFFIXES and p.is_file())
+            if not found:
+                errors.append(ContentError(str(path), 0, "path", "directory has no *.yaml or *.yml packs"))
+        elif not path.exists():
+            errors.append(ContentError(str(path), 0, "path", "no such file or directory"))
+            found = []
+        elif path.suffix not in PACK_SUFFIXES:
+            errors.append(ContentError(str(path), 0, "path", "not a pack: expected a .yaml or .yml file"))
+            found = []
+        else:
+            found = [path]
+        for file in found:
+            if file.resolve() not in seen:  # a file named both directly and via its directory
+                seen.add(file.resolve())
+                files.append(file)
+    return files
+
+
+@dataclass(frozen=True)
+class _ParsedPack:
+    pack: Pack
+    id_lines: dict[str, int]  # question id -> line of its `id:` value
+    pack_id_line: int
+
+
+def _parse_file(path: Path, errors: list[ContentError]) -> _ParsedPack | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        errors.append(ContentError(str(path), 0, "path", exc.strerror or str(exc)))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        errors.append(ContentError(str(path), line, "encoding", "file is not valid UTF-8"))
+        return None
+    return _PackParser(str(path), errors).parse(text)
+
+
+def _check_unique_across_files(parsed: list[_ParsedPack], errors: list[ContentError]) -> None:
+    question_at: dict[str, str] = {}
+    pack_at: dict[str, str] = {}
+    for item in parsed:
+        path, pack_id = item.pack.path, item.pack.id
+        if pack_id in pack_at:
+            message = f"duplicate pack id {pack_id!r} (first defined at {pack_at[pack_id]})"
+            errors.append(ContentError(path, item.pack_id_line, "id", message))
+        else:
+            pack_at[pack_id] = f"{path}:{item.pack_id_line}"
+        for question_id, line in item.id_lines.items():
+            if question_id in question_at:
+                message = f"duplicate question id {question_id!r} (first defined at {question_at[question_id]})"
+                errors.append(ContentError(path, line, "id", message))
+            else:
+                question_at[question_id] = f"{path}:{line}"
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return _TYPE_NAMES.get(node.tag, node.tag)
+
+
+class _PackParser:
+    """One pass over one file's node tree, appending every problem to errors."""
+
+    def __init__(self, path: str, errors: list[ContentError]) -> None:
+        self.path = path
+        self.errors = errors
+        self._ints = yaml.constructor.SafeConstructor()
+
+    def error(self, line: int, field: str, message: str) -> None:
+        self.errors.append(ContentError(self.path, line, field, message))
+
+    def parse(self, text: str) -> _ParsedPack | None:
+        before = len(self.errors)
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+                mark = exc.context_mark  # "got <stream end>": where the unclosed thing opened helps more
+            problem = " ".join(part for part in (exc.context, exc.problem) if part)
+            self.error(mark.line + 1 if mark else 0, "yaml", f"invalid YAML: {problem}")
+            return None
+        except yaml.reader.ReaderError as exc:
+            self.error(text[: exc.position].count("\n") + 1, "yaml", f"invalid YAML: {exc.reason}")
+            return None
+        if root is None:
+            self.error(1, "pack", "file is empty")
+            return None
+        fields = self.mapping(root, "pack", PACK_FIELDS)
+        if fields is None:
+            return None
+        pack_id = self.slug(fields.get("id"), "id")
+        title = self.text(fields.get("title"), "title")
+        questions: list[Question] = []
+        id_lines: dict[str, int] = {}
+        items = self.sequence(fields.get("questions"), "questions", non_empty=True)
+        for index, item in enumerate(items):
+            question = self.question(item, f"questions[{index}]", id_lines)
+            if question is not None:
+                questions.append(question)
+        self.errors[before:] = sorted(self.errors[before:], key=lambda error: error.line)
+        if len(self.errors) > before or pack_id is None or title is None:
+            return None
+        pack = Pack(id=pack_id, title=title, path=self.path, questions=tuple(questions))
+        return _ParsedPack(pack=pack, id_lines=id_lines, pack_id_line=_line(fields["id"]))
+
+    def question(self, node: yaml.Node, where: str, id_lines: dict[str, int]) -> Question | None:
+        fields = self.mapping(node, where, QUESTION_FIELDS)
+        if fields is None:
+            return None
+        question_id = self.slug(fields.get("id"), f"{where}.id")
+        if question_id is not None:
+            if question_id in id_lines:
+                self.error(_line(fields["id"]), f"{where}.id",
+                           f"duplicate question id {question_id!r} (first defined at line {id_lines[question_id]})")
+            else:
+                id_lines[question_id] = _line(fields["id"])
+        values = {name: self.text(fields.get(name), f"{where}.{name}") for name in ("title", "prompt", "answer")}
+        key_points = self.key_points(fields.get("key_points"), f"{where}.key_points")
+        tags = self.strings(fields.get("tags"), f"{where}.tags", slugs=True)
+        difficulty = self.difficulty(fields.get("difficulty"), f"{where}.difficulty")
+        language = self.text(fields.get("language"), f"{where}.language", default="zh")
+        if language is not None and not LANGUAGE.match(language):
+            self.error(_line(fields["language"]), f"{where}.language",
+                       f"{language!r} is not a language code like 'zh' or 'en'")
+            language = None
+        source = self.text(fields.get("source"), f"{where}.source", default="", allow_empty=True)
+        title, prompt, answer = values["title"], values["prompt"], values["answer"]
+        if (question_id is None or title is None or prompt is None or answer is None or key_points is None
+                or tags is None or difficulty is None or language is None or source is None):
+            return None
+        return Question(id=question_id, title=title, prompt=prompt, answer=answer, key_points=key_points,
+                        tags=tags, difficulty=difficulty, language=language, source=source)
+
+    def key_points(self, node: yaml.Node | None, where: str) -> tuple[KeyPoint, ...] | None:
+        items = self.sequence(node, where, non_empty=True)
+        points: list[KeyPoint] = []
+        owner: dict[str, tuple[int, str]] = {}  # normalized term -> (index, name) of its key point
+        ok = node is not None and bool(items)
+        for index, item in enumerate(items):
+            here = f"{where}[{index}]"
+            fields = self.mapping(item, here, KEY_POINT_FIELDS)
+            if fields is None:
+                ok = False
+                continue
+            name = self.text(fields.get("name"), f"{here}.name")
+            aliases = self.strings(fields.get("aliases"), f"{here}.aliases")
+            detail = self.text(fields.get("detail"), f"{here}.detail", default="", allow_empty=True)
+            if name is None or aliases is None or detail is None:
+                ok = False
+                continue
+            terms = [(name, fields["name"], "name")]
+            terms += [(alias, alias_node, f"aliases[{i}]")
+                      for i, (alias, alias_node) in enumerate(zip(aliases, _items(fields.get("aliases"))))]
+            for term, term_node, field in terms:
+                folded = normalize(term)
+                other, other_name = owner.setdefault(folded, (index, name))
+                if not folded:
+                    # An empty term would be "found" in every answer.
+                    self.error(_line(term_node), f"{here}.{field}", f"{term!r} has no letters or digits to match on")
+                    ok = False
+                elif other != index:
+                    message = (f"duplicate key point name {term!r}" if normalize(other_name) == folded
+                               else f"{term!r} already belongs to key point {other_name!r}")
+                    self.error(_line(term_node), f"{here}.{field}", message)
+                    ok = False
+            points.append(KeyPoint(name=name, aliases=aliases, detail=detail))
+        return tuple(points) if ok else None
+
+    # -- shapes -------------------------------------------------------------------------------
+
+    def mapping(self, node: yaml.Node, where: str, known: dict[str, bool]) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(_line(node), where, f"expected a mapping, got {_describe(node)}")
+            return None
+        fields: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key_node.tag != _STR or not isinstance(key, str):
+                self.error(_line(key_node), where, f"keys must be strings, got {_describe(key_node)}")
+            elif key not in known:
+                self.error(_line(key_node), _join(where, key),
+                           f"unknown key {key!r} (expected one of: {', '.join(known)})")
+            elif key in fields:
+                self.error(_line(key_node), _join(where, key), f"duplicate key {key!r}")
+            else:
+                fields[key] = value_node
+        for key, required in known.items():
+            if required and key not in fields:
+                self.error(_line(node), _join(where, key), "required field is missing")
+        return fields
+
+    def sequence(self, node: yaml.Node | None, where: str, non_empty: bool = False) -> list[yaml.Node]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(_line(node), where, f"expected a list, got {_describe(node)}")
+            return []
+        if non_empty and not node.value:
+            self.error(_line(node), where, "must not be empty")
+        return list(node.value)
+
+    def text(self, node: yaml.Node | None, where: str, default: str | None = None,
+             allow_empty: bool = False) -> str | None:
+        if node is None:
+            return default
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+            self.error(_line(node), where, f"expected a string, got {_describe(node)}")
+            return None
+        value = str(node.value)
+        if not allow_empty and not value.strip():
+            self.error(_line(node), where, "must not be empty")
+            return None
+        return value
+
+    def slug(self, node: yaml.Node | None, where: str) -> str | None:
+        value = self.text(node, where)
+        if node is not None and value is not None and not SLUG.match(value):
+            self.error(_line(node), where,
+                       f"{value!r} is not a slug (lowercase letters, digits and single hyphens, e.g. 'early-stopping')")
+            return None
+        return value
+
+    def strings(self, node: yaml.Node | None, where: str, slugs: bool = False) -> tuple[str, ...] | None:
+        values: list[str] = []
+        ok = True
+        for index, item in enumerate(self.sequence(node, where)):
+            value = self.slug(item, f"{where}[{index}]") if slugs else self.text(item, f"{where}[{index}]")
+            ok = ok and value is not None
+            if value is not None:
+                values.append(value)
+        if node is not None and not isinstance(node, yaml.SequenceNode):
+            return None
+        return tuple(values) if ok else None
+
+    def difficulty(self, node: yaml.Node | None, where: str) -> int | None:
+        if node is None:
+            return 2
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
+            self.error(_line(node), where, f"expected an integer from 1 to 3, got {_describe(node)}")
+            return None
+        value = self._ints.construct_object(node)
+        if not isinstance(value, int) or not 1 <= value <= 3:
+            self.error(_line(node), where, f"must be from 1 to 3, got {value}")
+            return None
+        return value
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _join(where: str, key: str) -> str:
+    """Field path for messages; top-level fields are named bare (`id`, not `pack.id`)."""
+    return key if where == "pack" else f"{where}.{key}"
