@@ -27,6 +27,8 @@ from bot.core.schedule import Schedule
 from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, SubscriptionRow
 
 _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
+# A POSTING round has no confirmed message yet: nobody can answer it and it is never revealed.
+_POSTED = RoundStatus.OPEN.value
 
 
 class SqlRepository:
@@ -156,7 +158,7 @@ class SqlRepository:
         return found[0] if found else None
 
     async def current_round(self, channel: ChannelRef) -> Round | None:
-        found = await self._rounds(*_channel_is(channel), RoundRow.status.in_(_OPEN), newest_first=True, limit=1)
+        found = await self._rounds(*_channel_is(channel), RoundRow.status == _POSTED, newest_first=True, limit=1)
         return found[0] if found else None
 
     async def round_by_thread(self, thread: ThreadRef) -> Round | None:
@@ -165,7 +167,7 @@ class SqlRepository:
         return found[0] if found else None
 
     async def open_rounds(self) -> list[Round]:
-        return await self._rounds(RoundRow.status.in_(_OPEN))
+        return await self._rounds(RoundRow.status == _POSTED)
 
     async def asked_in_cycle(self, channel: ChannelRef) -> tuple[int, set[str]]:
         async with self._sessions() as session:
@@ -185,7 +187,7 @@ class SqlRepository:
                 update(RoundRow)
                 .where(
                     RoundRow.id == round_id,
-                    RoundRow.status.in_(_OPEN),
+                    RoundRow.status == _POSTED,
                     or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
                 )
                 .values(reveal_claimed_until=now + lease)

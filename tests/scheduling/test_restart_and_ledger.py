@@ -110,3 +110,17 @@ async def test_reveal_claimed_by_a_crashed_instance_is_taken_over_after_the_leas
     assert await bot.core.reveal_round(1) is True
     assert await bot.core.reveal_round(1) is False
     assert bot.out.getvalue().count("Reference answer") == 1
+
+
+async def test_a_claim_whose_post_never_happened_is_neither_answered_nor_revealed(
+    make_session, clock, database_url
+) -> None:
+    bot = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
+    channel = bot.app.console.channel
+    # A crash between claiming the day and the platform's answer leaves a POSTING round.
+    await bot.core.repo.claim_round(channel, "overfitting", 0, MONDAY_0930.date(), clock.now(),
+                                    clock.now() + timedelta(hours=6))
+    clock.advance(timedelta(hours=7))
+    assert "Reference answer" not in await bot.restart()
+    assert "no open question" in await bot.say("/interview answer 早停")
+    assert await bot.core.repo.open_rounds() == []
