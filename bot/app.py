@@ -73,12 +73,17 @@ async def build_app(
             default_schedule=settings.schedule.to_schedule(),
             language=settings.bot.language,
             admins=frozenset(settings.bot.admins),
+            day_rollover=settings.practice.day_rollover,
+            weekly_summary=settings.practice.weekly_summary,
+            study_count=settings.practice.study_count,
+            study_answer_minutes=settings.practice.study_answer_minutes,
         ),
     )
     scheduler = RoundScheduler(core, clock, settings.schedule.grace)
     console = None
     if console_out is not None:
-        console = ConsoleAdapter(core, console_out, channel=settings.console.channel, user=settings.console.user)
+        console = ConsoleAdapter(core, console_out, channel=settings.console.channel, user=settings.console.user,
+                                 charts_dir=settings.practice.charts_dir)
     return App(settings=settings, bank=bank, engine=engine, core=core, scheduler=scheduler, console=console)
 
 

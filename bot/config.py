@@ -90,6 +90,15 @@ class ScheduleDefaults:
 
 
 @dataclass(frozen=True)
+class PracticeSettings:
+    day_rollover: time = time(4, 0)
+    weekly_summary: bool = False
+    study_count: int = 5
+    study_answer_minutes: int = 3
+    charts_dir: Path = Path("data/charts")
+
+
+@dataclass(frozen=True)
 class ConsoleSettings:
     channel: str = "console"
     user: str = "you"
@@ -132,6 +141,7 @@ class Settings:
     content: ContentSettings = field(default_factory=ContentSettings)
     schedule: ScheduleDefaults = field(default_factory=ScheduleDefaults)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    practice: PracticeSettings = field(default_factory=PracticeSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -265,6 +275,22 @@ def _shard_ids(value: object) -> tuple[int, ...]:
     return ids
 
 
+def _int_between(low: int, high: int) -> _Parser:
+    def parse(value: object) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return value
+        raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
+
+    return parse
+
+
+def _path(value: object) -> Path:
+    text = _nonempty(value)
+    return Path(text)
+
+
 def _http_path(value: object) -> str:
     text = _text(value)
     if not text.startswith("/") or any(ch.isspace() for ch in text):
@@ -353,6 +379,13 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "channel": _Key("channel", _nonempty),
         "user": _Key("user", _nonempty),
         "subscribe": _Key("subscribe", _bool),
+    },
+    "practice": {
+        "day_rollover": _Key("day_rollover", _time_of_day),
+        "weekly_summary": _Key("weekly_summary", _bool),
+        "study_count": _Key("study_count", _int_between(1, 20)),
+        "study_answer_minutes": _Key("study_answer_minutes", _int_between(1, 60)),
+        "charts_dir": _Key("charts_dir", _path),
     },
     "logging": {
         "level": _Key("level", _choice("DEBUG", "INFO", "WARNING", "ERROR", upper=True)),

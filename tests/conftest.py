@@ -154,6 +154,7 @@ def settings_env(pack_dir: Path, tmp_path: Path) -> dict[str, str]:
         "INTERVIEW_BOT_SCHEDULE__DAYS": "mon-fri",
         "INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER": "6h",
         "INTERVIEW_BOT_SCHEDULE__GRACE": "2h",
+        "INTERVIEW_BOT_PRACTICE__CHARTS_DIR": str(tmp_path / "charts"),
     }
 
 

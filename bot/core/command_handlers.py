@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core.commands import Command, ScheduleSet
+from bot.core import views
+from bot.core.commands import Command, Rate, ScheduleSet, StudyStart
 from bot.core.i18n import t
-from bot.core.messages import Message, Response, private_reply
-from bot.core.models import Subscription
-from bot.core.ports import CommandInvoked, PrivateAnswerSubmitted
+from bot.core.messages import Attachment, Message, Response, private_reply
+from bot.core.models import Subscription, UserPrefs
+from bot.core.ports import CommandInvoked, PracticeAnswerSubmitted, PrivateAnswerSubmitted
 from bot.core.schedule import Schedule
-from bot.core.views import local_time
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -45,11 +45,7 @@ async def run_command(
         replies = [private_reply(t("round.skipped", language, round_id=current.id))]
         return replies + await run_command(core, event, Command("question"), subscription, language)
     if command.name == "stats":
-        rounds, answers, score = await core.repo.user_stats(channel, event.actor.user)
-        if answers == 0:
-            return [private_reply(t("stats.none", language))]
-        return [private_reply(t("stats.line", language, rounds=rounds, answers=answers,
-                                coverage=round(score * 100)))]
+        return await _stats(core, event, language)
     if command.name == "schedule show":
         return [private_reply(_describe(core, subscription, language))]
     if command.name in ("schedule pause", "schedule resume"):
@@ -63,7 +59,102 @@ async def run_command(
         await core.save_subscription(updated)
         language = updated.language or core.settings.language
         return [Response(Message(text=_describe(core, updated, language)), private=False)]
-    raise AssertionError(f"unhandled command {command.name}")
+    handler = _PRACTICE_COMMANDS.get(command.name)
+    if handler is None:
+        raise AssertionError(f"unhandled command {command.name}")
+    return await handler(core, event, command, subscription, language)
+
+
+async def _stats(core: Core, event: CommandInvoked, language: str) -> list[Response]:
+    user = event.actor.user
+    rounds, answers, score = await core.repo.user_stats(event.channel, user)
+    streak = await core.learning.streak(event.channel, user)
+    due = await core.learning.due_count(user)
+    text = t("stats.full", language, rounds=rounds, answers=answers, coverage=round(score * 100),
+             streak=streak, due=due)
+    replies = [private_reply(text)]
+    if core.is_admin(event.actor):
+        from bot.core.charts import participation_png
+
+        rows = await core.learning.participation(event.channel)
+        png = participation_png(rows, f"#{event.channel.channel}: answers and people per day, last 30 days")
+        chart = Message(text=t("stats.chart", language),
+                        attachments=(Attachment(f"participation-{event.channel.channel}.png", png),))
+        replies.append(Response(chart, private=True))
+    return replies
+
+
+async def _study_start(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,
+                       language: str) -> list[Response]:
+    assert isinstance(command, StudyStart)
+    settings = core.settings
+    text = await core.study.start(
+        event.channel, event.actor, command.tags, command.count or settings.study_count,
+        command.answer_minutes or settings.study_answer_minutes, language,
+    )
+    return [private_reply(text)]
+
+
+async def _study_next(core: Core, event: CommandInvoked, _c: Command, _s: Subscription | None,
+                      language: str) -> list[Response]:
+    return [private_reply(await core.study.next(event.channel, event.actor, language))]
+
+
+async def _study_stop(core: Core, event: CommandInvoked, _c: Command, _s: Subscription | None,
+                      language: str) -> list[Response]:
+    return [private_reply(await core.study.stop(event.channel, event.actor, language))]
+
+
+async def _practice(core: Core, event: CommandInvoked, _c: Command, subscription: Subscription | None,
+                    language: str) -> list[Response]:
+    picked = await core.learning.most_due(event.actor.user)
+    if picked is None:
+        return [private_reply(t("round.no_questions", language, tags=""))]
+    question, due = picked
+    await core.repo.start_practice(event.actor.user, question.id, core.clock.now())
+    timezone = subscription.schedule.timezone if subscription else core.settings.default_schedule.timezone
+    return [Response(views.practice_message(question, due, language, timezone), private=True)]
+
+
+async def _practice_answer(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,
+                           _language: str) -> list[Response]:
+    return await core.handle(PracticeAnswerSubmitted(event.channel, event.actor, command.text))
+
+
+async def _rate(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,
+                language: str) -> list[Response]:
+    assert isinstance(command, Rate)
+    return await core.rate(event.channel, event.actor, command.rating, command.round_id, None, language)
+
+
+async def _me(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,
+              language: str) -> list[Response]:
+    user = event.actor.user
+    prefs = await core.repo.get_prefs(user) or UserPrefs(user)
+    if command.name == "me timezone":
+        await core.repo.save_prefs(replace(prefs, timezone=command.text), core.clock.now())
+        return [private_reply(t("me.timezone", language, timezone=command.text))]
+    await core.repo.save_prefs(replace(prefs, language=command.text), core.clock.now())
+    return [private_reply(t("me.lang", command.text))]
+
+
+async def _leaderboard(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,
+                       language: str) -> list[Response]:
+    standings = await core.learning.leaderboard(event.channel, command.text)
+    return [Response(views.leaderboard_message(standings, command.text, language), private=False)]
+
+
+_PRACTICE_COMMANDS = {
+    "study start": _study_start,
+    "study next": _study_next,
+    "study stop": _study_stop,
+    "practice": _practice,
+    "practice answer": _practice_answer,
+    "rate": _rate,
+    "me timezone": _me,
+    "me lang": _me,
+    "leaderboard": _leaderboard,
+}
 
 
 def _apply(core: Core, channel_sub: Subscription | None, command: ScheduleSet, event: CommandInvoked) -> Subscription:
@@ -89,7 +180,7 @@ def _describe(core: Core, subscription: Subscription | None, language: str) -> s
         return t("schedule.none", language)
     upcoming = core.timers.next_post_time(subscription)
     next_text = (
-        local_time(upcoming, subscription.schedule.timezone) if upcoming else t("schedule.never", language)
+        views.local_time(upcoming, subscription.schedule.timezone) if upcoming else t("schedule.never", language)
     )
     return t(
         "schedule.show",

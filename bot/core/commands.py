@@ -28,8 +28,18 @@ USAGE = {
     "schedule set": "/interview schedule set HH:MM [TIMEZONE] [DAYS] [reveal=6h] [tags=a,b] [lang=en|zh]",
     "stats": "/interview stats",
     "help": "/interview help",
+    "study": "/interview study start|next|stop",
+    "study start": "/interview study start [tags=a,b] [count=5] [answer_minutes=3]",
+    "practice": "/interview practice [answer TEXT]",
+    "rate": "/interview rate again|hard|good|easy [ROUND]",
+    "me": "/interview me timezone ZONE | me lang en|zh",
+    "leaderboard": "/interview leaderboard [week|month|all]",
 }
 ADMIN_COMMANDS = frozenset({"reveal", "skip", "schedule set", "schedule pause", "schedule resume"})
+RATINGS = ("again", "hard", "good", "easy")
+LEADERBOARD_WINDOWS = ("week", "month", "all")
+MAX_STUDY_COUNT = 20
+MAX_ANSWER_MINUTES = 60
 
 
 class UsageError(ValueError):
@@ -72,6 +82,19 @@ class ScheduleSet(Command):
     change: ScheduleChange = field(default_factory=ScheduleChange)
 
 
+@dataclass(frozen=True)
+class StudyStart(Command):
+    tags: tuple[str, ...] = ()
+    count: int | None = None
+    answer_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Rate(Command):
+    rating: int = 3  # 1 again, 2 hard, 3 good, 4 easy (FSRS's scale)
+    round_id: int | None = None
+
+
 def parse_command(text: str) -> Command:
     """Read the text after ``/interview``. An empty text means help."""
     stripped = text.strip()
@@ -92,7 +115,84 @@ def parse_command(text: str) -> Command:
         return Command("answer", rest)
     if name == "schedule":
         return _parse_schedule(rest)
+    if name == "study":
+        return _parse_study(rest)
+    if name == "practice":
+        sub, _, text = rest.partition(" ")
+        if not sub:
+            return Command("practice")
+        if sub.lower() == "answer" and text.strip():
+            return Command("practice answer", text.strip())
+        raise UsageError("practice", "write your answer after `practice answer`")
+    if name == "rate":
+        return _parse_rate(rest)
+    if name == "me":
+        return _parse_me(rest)
+    if name == "leaderboard":
+        window = rest.lower() or "week"
+        if window not in LEADERBOARD_WINDOWS:
+            raise UsageError("leaderboard", f"unknown window {rest!r}")
+        return Command("leaderboard", window)
     raise UnknownCommand(head)
+
+
+def _parse_study(rest: str) -> Command:
+    sub, _, args = rest.partition(" ")
+    sub = sub.lower()
+    if sub in ("next", "stop"):
+        if args.strip():
+            raise UsageError("study", f"`study {sub}` takes no arguments")
+        return Command(f"study {sub}")
+    if sub != "start":
+        raise UsageError("study", f"unknown study action {sub!r}" if sub else None)
+    values: dict[str, object] = {}
+    for token in args.split():
+        key, sep, value = token.partition("=")
+        key = key.lower()
+        if not sep:
+            raise UsageError("study start", f"expected key=value, got {token!r}")
+        if key in ("tags", "tag"):
+            values["tags"] = tuple(t.strip().lower() for t in value.split(",") if t.strip())
+        elif key == "count":
+            values["count"] = _bounded_int("study start", key, value, 1, MAX_STUDY_COUNT)
+        elif key in ("answer_minutes", "minutes"):
+            values["answer_minutes"] = _bounded_int("study start", "answer_minutes", value, 1, MAX_ANSWER_MINUTES)
+        else:
+            raise UsageError("study start", f"unknown option {key!r}")
+    return StudyStart("study start", **values)  # type: ignore[arg-type]
+
+
+def _bounded_int(command: str, key: str, value: str, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise UsageError(command, f"{key} must be a whole number from {low} to {high}, got {value!r}")
+    return int(value)
+
+
+def _parse_rate(rest: str) -> Command:
+    words = rest.lower().split()
+    if not words or words[0] not in RATINGS or len(words) > 2:
+        raise UsageError("rate", "rate yourself with again, hard, good or easy" if not words else None)
+    round_id = None
+    if len(words) == 2:
+        if not words[1].isdigit():
+            raise UsageError("rate", f"expected a round number, got {words[1]!r}")
+        round_id = int(words[1])
+    return Rate("rate", rating=RATINGS.index(words[0]) + 1, round_id=round_id)
+
+
+def _parse_me(rest: str) -> Command:
+    key, _, value = rest.partition(" ")
+    key, value = key.lower(), value.strip()
+    if key in ("timezone", "tz"):
+        try:
+            return Command("me timezone", parse_timezone(value))
+        except ScheduleValueError as exc:
+            raise UsageError("me", str(exc)) from None
+    if key in ("lang", "language"):
+        if value not in LANGUAGES:
+            raise UsageError("me", f"unknown language {value!r}; use {' or '.join(LANGUAGES)}")
+        return Command("me lang", value)
+    raise UsageError("me", f"unknown setting {key!r}" if key else None)
 
 
 def _parse_schedule(rest: str) -> Command:

@@ -39,6 +39,99 @@ CATALOG: dict[str, dict[str, str]] = {
         "key points. It stays hidden until the reveal.",
         "zh": "已保存你对第 {round_id} 轮的私下作答：覆盖 {covered}/{total} 个要点。揭晓前他人不可见。",
     },
+    "answer.missed": {"en": "Missed: {missed}.", "zh": "未提及：{missed}。"},
+    "rate.prompt": {
+        "en": "How did it go? Rate yourself to schedule a review: `/interview rate again|hard|good|easy`.",
+        "zh": "答得如何？给自己打分以安排复习：`/interview rate again|hard|good|easy`。",
+    },
+    "button.again": {"en": "Again", "zh": "重来"},
+    "button.hard": {"en": "Hard", "zh": "困难"},
+    "button.good": {"en": "Good", "zh": "良好"},
+    "button.easy": {"en": "Easy", "zh": "简单"},
+    "button.practice_answer": {"en": "Answer", "zh": "作答"},
+    "rate.saved": {
+        "en": "Noted. Next review of “{title}”: {due}.",
+        "zh": "已记录。“{title}”的下次复习：{due}。",
+    },
+    "rate.nothing": {
+        "en": "Nothing to rate: answer a question first (rate after its reveal or after `/interview practice`).",
+        "zh": "没有可打分的题目：请先作答（揭晓后或 `/interview practice` 之后再打分）。",
+    },
+    "rate.not_answered": {
+        "en": "You did not answer round {round_id}, so there is nothing to rate.",
+        "zh": "你没有回答第 {round_id} 轮，无法打分。",
+    },
+    "practice.title": {"en": "Practice (only you can see this)", "zh": "个人练习（仅你可见）"},
+    "practice.due": {"en": "Due for review since {due}.", "zh": "自 {due} 起待复习。"},
+    "practice.new": {"en": "A question you have not reviewed yet.", "zh": "一道你还没复习过的题目。"},
+    "practice.invite": {
+        "en": "Answer with `/interview practice answer TEXT`; you get your coverage and the reference answer at once.",
+        "zh": "用 `/interview practice answer 内容` 作答，立即得到要点覆盖与参考答案。",
+    },
+    "practice.none": {
+        "en": "Start with `/interview practice` to get a question.",
+        "zh": "先用 `/interview practice` 领取一道题。",
+    },
+    "practice.result": {
+        "en": "You covered {covered} of {total} key points.",
+        "zh": "你覆盖了 {covered}/{total} 个要点。",
+    },
+    "me.timezone": {
+        "en": "Your timezone is now {timezone}; streaks count your days there.",
+        "zh": "你的时区已设为 {timezone}，连续打卡按该时区计算。",
+    },
+    "me.lang": {"en": "I will answer you in English.", "zh": "之后将用中文回复你。"},
+    "leaderboard.title": {"en": "Leaderboard ({window})", "zh": "排行榜（{window}）"},
+    "leaderboard.week": {"en": "last 7 days", "zh": "近 7 天"},
+    "leaderboard.month": {"en": "last 30 days", "zh": "近 30 天"},
+    "leaderboard.all": {"en": "all time", "zh": "全部"},
+    "leaderboard.empty": {"en": "No answers yet in this period.", "zh": "这段时间还没有人作答。"},
+    "leaderboard.line": {
+        "en": "{rank}. {name}: {points} points, {rounds} question(s), {answers} answer(s)",
+        "zh": "{rank}. {name}：{points} 分，{rounds} 道题，{answers} 次作答",
+    },
+    "weekly.title": {"en": "Last week in this channel", "zh": "本频道上周回顾"},
+    "stats.full": {
+        "en": "You answered {rounds} question(s) with {answers} answer(s); average key-point coverage "
+        "{coverage}%. Streak: {streak} day(s). Reviews due: {due}.",
+        "zh": "你已回答 {rounds} 道题，共 {answers} 次作答；平均要点覆盖率 {coverage}%。"
+        "连续打卡：{streak} 天。待复习：{due} 道。",
+    },
+    "stats.chart": {
+        "en": "Participation in this channel over the last 30 days.",
+        "zh": "本频道近 30 天的参与情况。",
+    },
+    "study.title": {"en": "Study session", "zh": "学习小组"},
+    "study.intro": {
+        "en": "{count} question(s), {minutes} minute(s) each. Answer in this thread; "
+        "`/interview study next` moves on, `/interview study stop` ends the session.",
+        "zh": "共 {count} 道题，每题 {minutes} 分钟。请在此讨论串中作答；"
+        "`/interview study next` 进入下一题，`/interview study stop` 结束本次学习。",
+    },
+    "study.thread_name": {"en": "Study session", "zh": "学习小组"},
+    "study.question_title": {"en": "Question {number} of {count}", "zh": "第 {number}/{count} 题"},
+    "study.running": {
+        "en": "A study session is already running in this channel; `/interview study stop` ends it.",
+        "zh": "本频道已有进行中的学习小组；可用 `/interview study stop` 结束。",
+    },
+    "study.none": {"en": "No study session is running here.", "zh": "这里没有进行中的学习小组。"},
+    "study.started": {"en": "Study session {study_id} started.", "zh": "学习小组 {study_id} 已开始。"},
+    "study.not_yours": {
+        "en": "Only the person who started the session or an admin can do that.",
+        "zh": "只有发起人或管理员可以这样做。",
+    },
+    "study.advanced": {"en": "Moving on.", "zh": "进入下一题。"},
+    "study.stopped": {"en": "Study session stopped.", "zh": "学习小组已结束。"},
+    "study.no_questions": {
+        "en": "No question matches the tags ({tags}).",
+        "zh": "没有符合标签（{tags}）的题目。",
+    },
+    "scoreboard.title": {"en": "Scoreboard", "zh": "得分榜"},
+    "scoreboard.empty": {"en": "Nobody answered in this session.", "zh": "本次学习无人作答。"},
+    "scoreboard.line": {
+        "en": "{rank}. {name}: {points} points over {rounds} of {count} question(s)",
+        "zh": "{rank}. {name}：{points} 分，回答了 {rounds}/{count} 道题",
+    },
     "round.none_open": {
         "en": "There is no open question in this channel. Start one with `/interview question`.",
         "zh": "本频道当前没有进行中的题目。可用 `/interview question` 出一道题。",
@@ -76,15 +169,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "schedule.paused": {"en": "Daily questions paused.", "zh": "每日一题已暂停。"},
     "schedule.resumed": {"en": "Daily questions resumed.", "zh": "每日一题已恢复。"},
     "schedule.never": {"en": "not scheduled", "zh": "未安排"},
-    "stats.none": {
-        "en": "You have not answered any question here yet.",
-        "zh": "你在这里还没有作答过。",
-    },
-    "stats.line": {
-        "en": "You answered {rounds} question(s) with {answers} answer(s); "
-        "average key-point coverage {coverage}%.",
-        "zh": "你已回答 {rounds} 道题，共 {answers} 次作答；平均要点覆盖率 {coverage}%。",
-    },
     "error.usage": {"en": "Usage: {usage}", "zh": "用法：{usage}"},
     "error.usage_reason": {"en": "{reason}. Usage: {usage}", "zh": "{reason}。用法：{usage}"},
     "error.unknown_command": {

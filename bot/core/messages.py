@@ -16,6 +16,9 @@ class MessageKind(str, enum.Enum):
     REVEAL = "reveal"
     SUMMARY = "summary"
     NOTICE = "notice"
+    PRACTICE = "practice"
+    STUDY = "study"
+    SCOREBOARD = "scoreboard"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file to show with a message (a chart): uploaded on Slack and Discord, saved on the console."""
+
+    filename: str
+    data: bytes
+    content_type: str = "image/png"
+
+
+@dataclass(frozen=True)
 class Message:
     text: str
     title: str | None = None
@@ -36,6 +48,7 @@ class Message:
     buttons: tuple[Button, ...] = ()
     kind: MessageKind = MessageKind.NOTICE
     round_id: int | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     def plain(self) -> str:
         """Title, body and fields as plain text, for adapters without rich layout."""
@@ -60,6 +73,10 @@ def private_reply(text: str) -> Response:
 
 ACTION_ANSWER_PRIVATELY = "answer_privately"
 ACTION_REVEAL_NOW = "reveal_now"
+# value "<round_id>:<1-4>" after a reveal, or "q:<question_id>:<1-4>" after private practice
+ACTION_RATE = "rate"
+# opens the platform's answer form for the caller's practice question; value is the question id
+ACTION_PRACTICE_ANSWER = "practice_answer"
 
 _BROADCAST = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 _SPECIAL = re.compile(r"<(?=[@!#])")

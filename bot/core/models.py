@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.core.schedule import Schedule
 
@@ -93,6 +93,7 @@ class Round:
     message: MessageRef | None = None
     thread: ThreadRef | None = None
     revealed_at: datetime | None = None
+    study_id: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -110,3 +111,66 @@ class Reply:
     created_at: datetime
     covered: tuple[str, ...] = field(default=())
     message_id: str | None = None
+
+
+class StudyStatus(str, enum.Enum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class StudySession:
+    """A run of timed questions in one thread, ending with a scoreboard."""
+
+    id: int
+    channel: ChannelRef
+    status: StudyStatus
+    tags: tuple[str, ...]
+    count: int
+    answer_window: timedelta
+    started_by: str
+    created_at: datetime
+    language: str | None = None
+    thread: ThreadRef | None = None
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The question a person is practising privately."""
+
+    user: UserRef
+    question_id: str
+    started_at: datetime
+    answered_at: datetime | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class UserPrefs:
+    user: UserRef
+    timezone: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """A person's FSRS card for one question, kept as the library's own JSON."""
+
+    user: UserRef
+    question_id: str
+    card: str
+    due: datetime
+    last_rating: int
+    reviews: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One line of a leaderboard."""
+
+    user: UserRef
+    name: str
+    rounds: int
+    answers: int
+    points: float  # sum over rounds of the person's best coverage in that round

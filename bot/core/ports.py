@@ -7,6 +7,7 @@ platform library, SQLAlchemy or APScheduler.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -16,10 +17,16 @@ from bot.core.models import (
     Actor,
     ChannelRef,
     MessageRef,
+    Practice,
     Reply,
+    ReviewCard,
     Round,
+    Standing,
+    StudySession,
+    StudyStatus,
     Subscription,
     ThreadRef,
+    UserPrefs,
     UserRef,
 )
 
@@ -86,6 +93,15 @@ class PrivateAnswerSubmitted:
 
 
 @dataclass(frozen=True)
+class PracticeAnswerSubmitted:
+    """An answer to the caller's private practice question (``/interview practice``)."""
+
+    channel: ChannelRef
+    actor: Actor
+    text: str
+
+
+@dataclass(frozen=True)
 class ButtonPressed:
     channel: ChannelRef
     actor: Actor
@@ -99,6 +115,7 @@ InboundEvent = (
     | ThreadReplyEdited
     | ThreadReplyDeleted
     | PrivateAnswerSubmitted
+    | PracticeAnswerSubmitted
     | ButtonPressed
 )
 
@@ -132,6 +149,7 @@ class Repository(Protocol):
         scheduled_day: date | None,
         now: datetime,
         reveal_at: datetime,
+        study_id: int | None = None,
     ) -> Round | None:
         """Insert a round in POSTING state; None when the channel already has one for
         ``scheduled_day`` (the exactly-once guard)."""
@@ -195,3 +213,52 @@ class Repository(Protocol):
     async def user_stats(self, channel: ChannelRef, user: UserRef) -> tuple[int, int, float]:
         """(rounds answered, answers, average score) for a user in a channel."""
         ...
+
+    # --- practice: study sessions, reviews, people (see bot.storage.practice) -------------
+
+    async def start_study(
+        self, channel: ChannelRef, tags: Sequence[str], count: int, answer_window: timedelta,
+        language: str | None, started_by: str, now: datetime,
+    ) -> StudySession | None: ...
+
+    async def set_study_thread(self, study_id: int, message: MessageRef, thread: ThreadRef | None) -> None: ...
+
+    async def get_study(self, study_id: int) -> StudySession | None: ...
+
+    async def running_study(self, channel: ChannelRef) -> StudySession | None: ...
+
+    async def running_studies(self) -> list[StudySession]: ...
+
+    async def end_study(self, study_id: int, status: StudyStatus, now: datetime) -> bool: ...
+
+    async def study_rounds(self, study_id: int) -> list[Round]: ...
+
+    async def get_review_card(self, user: UserRef, question_id: str) -> ReviewCard | None: ...
+
+    async def review_cards(self, user: UserRef) -> list[ReviewCard]: ...
+
+    async def save_review_card(
+        self, user: UserRef, question_id: str, card: str, due: datetime, rating: int, now: datetime
+    ) -> None: ...
+
+    async def start_practice(self, user: UserRef, question_id: str, now: datetime) -> None: ...
+
+    async def get_practice(self, user: UserRef) -> Practice | None: ...
+
+    async def finish_practice(self, user: UserRef, score: float, now: datetime) -> None: ...
+
+    async def end_practice(self, user: UserRef) -> None: ...
+
+    async def answered_round(self, channel: ChannelRef, user: UserRef, round_id: int | None) -> Round | None:
+        """The revealed round (``round_id``, else the newest) in which the person answered."""
+        ...
+
+    async def get_prefs(self, user: UserRef) -> UserPrefs | None: ...
+
+    async def save_prefs(self, prefs: UserPrefs, now: datetime) -> None: ...
+
+    async def answer_times(self, channel: ChannelRef, user: UserRef) -> list[datetime]: ...
+
+    async def standings(self, channel: ChannelRef, since: datetime | None) -> list[Standing]: ...
+
+    async def answers_since(self, channel: ChannelRef, since: datetime) -> list[tuple[datetime, str]]: ...

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from bot.content.model import Question
@@ -19,13 +19,16 @@ from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
 from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_command
 from bot.core.i18n import t
-from bot.core.messages import ACTION_REVEAL_NOW, Response, private_reply
-from bot.core.models import Actor, ChannelRef, Round, Subscription
+from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
+from bot.core.learning import Learning
+from bot.core.models import Actor, ChannelRef, Round, Subscription, ThreadRef
+from bot.core.study import StudySessions
 from bot.core.ports import (
     ButtonPressed,
     ChatPlatform,
     CommandInvoked,
     InboundEvent,
+    PracticeAnswerSubmitted,
     PrivateAnswerSubmitted,
     Repository,
     ThreadReplyCreated,
@@ -58,6 +61,10 @@ class CoreSettings:
     default_schedule: Schedule
     language: str = "en"
     admins: frozenset[str] = frozenset()  # "platform:user_id"
+    day_rollover: time = time(4, 0)
+    weekly_summary: bool = False
+    study_count: int = 5
+    study_answer_minutes: int = 3
 
 
 class _NoTimers:
@@ -88,12 +95,15 @@ class Core:
         self.settings = settings
         self.timers: Timers = _NoTimers()
         self.platforms: dict[str, ChatPlatform] = {}
+        self.learning = Learning(self, settings.day_rollover)
+        self.study = StudySessions(self)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
             CommandInvoked: self._on_command,
             ThreadReplyCreated: self._on_thread_reply,
             ThreadReplyEdited: self._on_thread_edit,
             ThreadReplyDeleted: self._on_thread_delete,
             PrivateAnswerSubmitted: self._on_private_answer,
+            PracticeAnswerSubmitted: self._on_practice_answer,
             ButtonPressed: self._on_button,
         }
 
@@ -112,35 +122,73 @@ class Core:
         (or when no question matches the channel's tags)."""
         subscription = await self.repo.get_subscription(channel)
         schedule = subscription.schedule if subscription else self.settings.default_schedule
-        picked = await self._next_question(channel, subscription.tags if subscription else ())
+        round_ = await self.open_round(
+            channel, subscription.tags if subscription else (), reveal_after=schedule.reveal_after,
+            scheduled_day=scheduled_day,
+        )
+        if round_ is not None and scheduled_day is not None and self._starts_week(schedule, scheduled_day):
+            await self._post_weekly_summary(channel, self._language(subscription))
+        return round_
+
+    async def open_round(
+        self,
+        channel: ChannelRef,
+        tags: tuple[str, ...],
+        *,
+        reveal_after: timedelta,
+        scheduled_day: date | None = None,
+        thread: ThreadRef | None = None,
+        study_id: int | None = None,
+        title: str | None = None,
+    ) -> Round | None:
+        """Claim the next question in the ledger, post it (in ``thread`` if given, else as a
+        new message with its own thread) and schedule its reveal."""
+        subscription = await self.repo.get_subscription(channel)
+        schedule = subscription.schedule if subscription else self.settings.default_schedule
+        picked = await self._next_question(channel, tags)
         if picked is None:
             return None
         question, cycle = picked
         now = self.clock.now()
         claimed = await self.repo.claim_round(
-            channel, question.id, cycle, scheduled_day, now, now + schedule.reveal_after
+            channel, question.id, cycle, scheduled_day, now, now + reveal_after, study_id=study_id
         )
         if claimed is None:
             log.info("round for %s on %s already claimed; not posting again", channel.key, scheduled_day)
             return None
         platform = self.platforms[channel.platform]
         language = self._language(subscription)
+        message = views.question_message(claimed, question, language, schedule.timezone, title=title)
         try:
-            posted = await platform.post_message(
-                channel, views.question_message(claimed, question, language, schedule.timezone)
-            )
+            if thread is not None:
+                posted = await platform.reply_in_thread(thread, message)
+            else:
+                posted = await platform.post_message(channel, message)
         except Exception:
             await self.repo.release_round(claimed.id)
             raise
-        try:
-            thread = await platform.open_thread(posted, views.thread_name(question, language))
-        except Exception:
-            log.exception("could not open a thread for round %s; replies go to the channel", claimed.id)
-            thread = None
+        if thread is None:
+            try:
+                thread = await platform.open_thread(posted, views.thread_name(question, language))
+            except Exception:
+                log.exception("could not open a thread for round %s; replies go to the channel", claimed.id)
         round_ = await self.repo.mark_posted(claimed.id, posted, thread)
         log.info("posted round %s (%s) in %s", round_.id, question.id, channel.key)
         self.timers.reveal_scheduled(round_)
         return round_
+
+    @staticmethod
+    def _starts_week(schedule: Schedule, day: date) -> bool:
+        return bool(schedule.days) and day.weekday() == min(schedule.days)
+
+    async def _post_weekly_summary(self, channel: ChannelRef, language: str) -> None:
+        if not self.settings.weekly_summary:
+            return
+        standings = await self.learning.leaderboard(channel, "week")
+        if standings:
+            await self.platforms[channel.platform].post_message(
+                channel, views.leaderboard_message(standings, "week", language, t("weekly.title", language))
+            )
 
     async def reveal_round(self, round_id: int) -> bool:
         """Post the reference answer and the summary in the round's thread, once."""
@@ -167,6 +215,7 @@ class Core:
                 await platform.post_message(round_.channel, message)
         await self.repo.finish_reveal(round_id, self.clock.now())
         log.info("revealed round %s in %s", round_id, round_.channel.key)
+        await self.study.after_reveal(round_)
         return True
 
     async def _next_question(self, channel: ChannelRef, tags: tuple[str, ...]) -> tuple[Question, int] | None:
@@ -188,7 +237,7 @@ class Core:
     def _language(self, subscription: Subscription | None) -> str:
         return (subscription.language if subscription else None) or self.settings.language
 
-    def _is_admin(self, actor: Actor) -> bool:
+    def is_admin(self, actor: Actor) -> bool:
         return actor.is_admin or actor.user.key in self.settings.admins
 
     # --- inbound events ------------------------------------------------------------------
@@ -224,7 +273,7 @@ class Core:
 
     async def _on_private_answer(self, event: PrivateAnswerSubmitted) -> list[Response]:
         subscription = await self.repo.get_subscription(event.channel)
-        language = self._language(subscription)
+        language = await self._language_for(event.actor, subscription)
         if event.round_id is not None:
             round_ = await self.repo.get_round(event.round_id)
         else:
@@ -239,15 +288,74 @@ class Core:
         result = self.grader.grade(question, event.text)
         await self.repo.add_reply(round_.id, event.actor, event.text, True, result.covered,
                                   result.score, self.clock.now())
-        total = len(question.key_points)
-        return [private_reply(t("answer.saved", language, round_id=round_.id,
-                           covered=len(result.covered), total=total))]
+        text = t("answer.saved", language, round_id=round_.id, covered=len(result.covered),
+                 total=len(question.key_points))
+        if result.missed:
+            text += " " + t("answer.missed", language, missed=", ".join(result.missed))
+        return [private_reply(text)]
+
+    async def _on_practice_answer(self, event: PracticeAnswerSubmitted) -> list[Response]:
+        language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))
+        practice = await self.repo.get_practice(event.actor.user)
+        question = self.bank.get(practice.question_id) if practice else None
+        if practice is None or question is None:
+            return [private_reply(t("practice.none", language))]
+        result = self.grader.grade(question, event.text)
+        await self.repo.finish_practice(event.actor.user, result.score, self.clock.now())
+        return [Response(views.practice_result_message(question, result.covered, language), private=True)]
+
+    async def rate(
+        self, channel: ChannelRef, actor: Actor, rating: int, round_id: int | None, question_id: str | None,
+        language: str,
+    ) -> list[Response]:
+        """A self-rating after a reveal or a practice answer, fed to the person's FSRS card."""
+        user = actor.user
+        practice = await self.repo.get_practice(user)
+        practised = practice.question_id if practice and practice.answered_at else None
+        target: str | None = None
+        if question_id is not None or (round_id is None and practised):
+            # A practice rating: only for the question just answered, and only once.
+            if practised and question_id in (None, practised):
+                target = practised
+                await self.repo.end_practice(user)
+        else:
+            answered = await self.repo.answered_round(channel, user, round_id)
+            if answered is None and round_id is not None:
+                return [private_reply(t("rate.not_answered", language, round_id=round_id))]
+            target = answered.question_id if answered else None
+        question = self.bank.get(target) if target else None
+        if question is None:
+            return [private_reply(t("rate.nothing", language))]
+        due = await self.learning.rate(user, question.id, rating)
+        timezone = await self._timezone_for(actor, channel)
+        return [private_reply(t("rate.saved", language, title=question.title, due=views.local_time(due, timezone)))]
+
+    async def _timezone_for(self, actor: Actor, channel: ChannelRef) -> str:
+        prefs = await self.repo.get_prefs(actor.user)
+        if prefs and prefs.timezone:
+            return prefs.timezone
+        subscription = await self.repo.get_subscription(channel)
+        return (subscription.schedule if subscription else self.settings.default_schedule).timezone
+
+    async def _language_for(self, actor: Actor, subscription: Subscription | None) -> str:
+        """A person's own language for what only they see, else the channel's."""
+        prefs = await self.repo.get_prefs(actor.user)
+        return (prefs.language if prefs else None) or self._language(subscription)
 
     async def _on_button(self, event: ButtonPressed) -> list[Response]:
+        language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))
+        if event.action == ACTION_RATE:
+            target, _, rating = event.value.rpartition(":")
+            if not rating.isdigit() or not 1 <= int(rating) <= 4:
+                return []
+            if target.startswith("q:"):
+                return await self.rate(event.channel, event.actor, int(rating), None, target[2:], language)
+            if target.isdigit():
+                return await self.rate(event.channel, event.actor, int(rating), int(target), None, language)
+            return []
         if event.action != ACTION_REVEAL_NOW:
             return []
-        language = self._language(await self.repo.get_subscription(event.channel))
-        if not self._is_admin(event.actor):
+        if not self.is_admin(event.actor):
             return [private_reply(t("admin.only", language, command="reveal"))]
         if not event.value.isdigit():
             return []
@@ -255,7 +363,7 @@ class Core:
 
     async def _on_command(self, event: CommandInvoked) -> list[Response]:
         subscription = await self.repo.get_subscription(event.channel)
-        language = self._language(subscription)
+        language = await self._language_for(event.actor, subscription)
         try:
             command = parse_command(event.text)
         except UnknownCommand as exc:
@@ -263,7 +371,7 @@ class Core:
         except UsageError as exc:
             key = "error.usage_reason" if exc.reason else "error.usage"
             return [private_reply(t(key, language, reason=exc.reason, usage=exc.usage))]
-        if command.name in ADMIN_COMMANDS and not self._is_admin(event.actor):
+        if command.name in ADMIN_COMMANDS and not self.is_admin(event.actor):
             return [private_reply(t("admin.only", language, command=command.name))]
         return await run_command(self, event, command, subscription, language)
 

@@ -13,13 +13,15 @@ from bot.content.model import Question
 from bot.core.i18n import t
 from bot.core.messages import (
     ACTION_ANSWER_PRIVATELY,
+    ACTION_PRACTICE_ANSWER,
+    ACTION_RATE,
     ACTION_REVEAL_NOW,
     Button,
     Message,
     MessageKind,
     defuse_mentions,
 )
-from bot.core.models import Reply, Round
+from bot.core.models import Reply, Round, Standing
 
 PRIVATE_ANSWER_PREVIEW = 300
 
@@ -28,7 +30,9 @@ def local_time(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def question_message(round_: Round, question: Question, language: str, timezone: str) -> Message:
+def question_message(
+    round_: Round, question: Question, language: str, timezone: str, title: str | None = None
+) -> Message:
     title_key = "question.daily_title" if round_.scheduled_day else "question.practice_title"
     fields = [(t("question.round", language), str(round_.id))]
     if question.tags:
@@ -41,7 +45,7 @@ def question_message(round_: Round, question: Question, language: str, timezone:
     round_value = str(round_.id)
     return Message(
         text=body,
-        title=t(title_key, language),
+        title=title or t(title_key, language),
         fields=tuple(fields),
         buttons=(
             Button(ACTION_ANSWER_PRIVATELY, t("button.answer_privately", language), round_value, "primary"),
@@ -101,8 +105,52 @@ def summary_message(round_: Round, question: Question, replies: list[Reply], lan
                 line += f"\n   ({t('summary.private_answer', language)}) {text}"
         lines.append(line)
     return Message(
-        text="\n".join(lines),
+        text="\n".join(lines) + "\n\n" + t("rate.prompt", language),
         title=t("summary.title", language),
+        buttons=rating_buttons(str(round_.id), language),
         kind=MessageKind.SUMMARY,
         round_id=round_.id,
+    )
+
+
+def rating_buttons(target: str, language: str) -> tuple[Button, ...]:
+    """Again / Hard / Good / Easy; ``target`` is a round id or ``q:<question id>``."""
+    names = ("again", "hard", "good", "easy")
+    return tuple(
+        Button(ACTION_RATE, t(f"button.{name}", language), f"{target}:{i}", "danger" if i == 1 else "default")
+        for i, name in enumerate(names, start=1)
+    )
+
+
+def practice_message(question: Question, due: datetime | None, language: str, timezone: str) -> Message:
+    when = t("practice.due", language, due=local_time(due, timezone)) if due else t("practice.new", language)
+    return Message(
+        text=f"**{question.title}**\n\n{question.prompt}\n\n{when}\n{t('practice.invite', language)}",
+        title=t("practice.title", language),
+        buttons=(Button(ACTION_PRACTICE_ANSWER, t("button.practice_answer", language), question.id, "primary"),),
+        kind=MessageKind.PRACTICE,
+    )
+
+
+def practice_result_message(question: Question, covered: tuple[str, ...], language: str) -> Message:
+    names = [kp.name for kp in question.key_points]
+    missed = [n for n in names if n not in covered]
+    text = t("practice.result", language, covered=len(covered), total=len(names))
+    if missed:
+        text += " " + t("answer.missed", language, missed=", ".join(missed))
+    text += f"\n\n**{t('reveal.title', language, title=question.title)}**\n{question.answer}\n\n"
+    text += t("rate.prompt", language)
+    return Message(text=text, title=t("practice.title", language),
+                   buttons=rating_buttons(f"q:{question.id}", language), kind=MessageKind.PRACTICE)
+
+
+def leaderboard_message(standings: list[Standing], window: str, language: str, title: str | None = None) -> Message:
+    lines = [
+        t("leaderboard.line", language, rank=i, name=defuse_mentions(s.name), points=f"{s.points:.1f}",
+          rounds=s.rounds, answers=s.answers)
+        for i, s in enumerate(standings[:10], start=1)
+    ]
+    return Message(
+        text="\n".join(lines) or t("leaderboard.empty", language),
+        title=title or t("leaderboard.title", language, window=t(f"leaderboard.{window}", language)),
     )

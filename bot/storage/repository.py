@@ -6,9 +6,9 @@ exactly-once. Imports the core's models only, never a platform library.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,7 +23,8 @@ from bot.core.models import (
     ThreadRef,
     UserRef,
 )
-from bot.core.schedule import Schedule
+from bot.storage.practice import PracticeLedger
+from bot.storage.rows import channel_is, channel_ref, reply_record, round_record, subscription_record
 from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, SubscriptionRow
 
 _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
@@ -31,7 +32,7 @@ _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
 _POSTED = RoundStatus.OPEN.value
 
 
-class SqlRepository:
+class SqlRepository(PracticeLedger):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
@@ -65,7 +66,7 @@ class SqlRepository:
                     ChannelRow.channel == channel.channel,
                 )
             )
-            return _subscription(row, channel) if row else None
+            return subscription_record(row, channel) if row else None
 
     async def save_subscription(self, subscription: Subscription, now: datetime) -> None:
         schedule = subscription.schedule
@@ -91,7 +92,7 @@ class SqlRepository:
     async def list_subscriptions(self) -> list[Subscription]:
         async with self._sessions() as session:
             rows = await session.execute(select(SubscriptionRow, ChannelRow).join(ChannelRow).order_by(SubscriptionRow.id))
-            return [_subscription(sub, _channel(ch)) for sub, ch in rows]
+            return [subscription_record(sub, channel_ref(ch)) for sub, ch in rows]
 
     # --- rounds --------------------------------------------------------------------------
 
@@ -103,16 +104,17 @@ class SqlRepository:
         scheduled_day: date | None,
         now: datetime,
         reveal_at: datetime,
+        study_id: int | None = None,
     ) -> Round | None:
         try:
             async with self._sessions.begin() as session:
                 channel_id = await self._channel_id(session, channel, now)
                 row = RoundRow(channel_id=channel_id, question_id=question_id, cycle=cycle,
                                scheduled_day=scheduled_day, status=RoundStatus.POSTING.value,
-                               created_at=now, reveal_at=reveal_at)
+                               created_at=now, reveal_at=reveal_at, study_id=study_id)
                 session.add(row)
                 await session.flush()
-                return _round(row, channel)
+                return round_record(row, channel)
         except IntegrityError:
             return None
 
@@ -130,7 +132,7 @@ class SqlRepository:
             if row.status == RoundStatus.POSTING.value:
                 row.status = RoundStatus.OPEN.value
             await session.flush()
-            return _round(row, channel)
+            return round_record(row, channel)
 
     async def _round_row(self, session: AsyncSession, round_id: int) -> tuple[RoundRow, ChannelRef]:
         found = (await session.execute(
@@ -138,7 +140,7 @@ class SqlRepository:
         )).first()
         if found is None:
             raise KeyError(f"no round {round_id}")
-        return found[0], _channel(found[1])
+        return found[0], channel_ref(found[1])
 
     async def _rounds(self, *conditions: object, newest_first: bool = False, limit: int | None = None) -> list[Round]:
         query = select(RoundRow, ChannelRow).join(ChannelRow).where(*conditions)  # type: ignore[arg-type]
@@ -147,22 +149,22 @@ class SqlRepository:
             query = query.limit(limit)
         async with self._sessions() as session:
             rows = await session.execute(query)
-            return [_round(r, _channel(c)) for r, c in rows]
+            return [round_record(r, channel_ref(c)) for r, c in rows]
 
     async def get_round(self, round_id: int) -> Round | None:
         found = await self._rounds(RoundRow.id == round_id)
         return found[0] if found else None
 
     async def round_for_day(self, channel: ChannelRef, day: date) -> Round | None:
-        found = await self._rounds(*_channel_is(channel), RoundRow.scheduled_day == day)
+        found = await self._rounds(channel_is(channel), RoundRow.scheduled_day == day)
         return found[0] if found else None
 
     async def current_round(self, channel: ChannelRef) -> Round | None:
-        found = await self._rounds(*_channel_is(channel), RoundRow.status == _POSTED, newest_first=True, limit=1)
+        found = await self._rounds(channel_is(channel), RoundRow.status == _POSTED, newest_first=True, limit=1)
         return found[0] if found else None
 
     async def round_by_thread(self, thread: ThreadRef) -> Round | None:
-        found = await self._rounds(*_channel_is(thread.channel), RoundRow.thread_id == thread.thread_id,
+        found = await self._rounds(channel_is(thread.channel), RoundRow.thread_id == thread.thread_id,
                                    newest_first=True, limit=1)
         return found[0] if found else None
 
@@ -172,12 +174,12 @@ class SqlRepository:
     async def asked_in_cycle(self, channel: ChannelRef) -> tuple[int, set[str]]:
         async with self._sessions() as session:
             cycle = await session.scalar(
-                select(func.max(RoundRow.cycle)).join(ChannelRow).where(*_channel_is(channel))
+                select(func.max(RoundRow.cycle)).join(ChannelRow).where(channel_is(channel))
             )
             if cycle is None:
                 return 0, set()
             asked = await session.scalars(
-                select(RoundRow.question_id).join(ChannelRow).where(*_channel_is(channel), RoundRow.cycle == cycle)
+                select(RoundRow.question_id).join(ChannelRow).where(channel_is(channel), RoundRow.cycle == cycle)
             )
             return cycle, set(asked)
 
@@ -195,7 +197,7 @@ class SqlRepository:
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             row, channel = await self._round_row(session, round_id)
-            return _round(row, channel)
+            return round_record(row, channel)
 
     async def finish_reveal(self, round_id: int, now: datetime) -> None:
         async with self._sessions.begin() as session:
@@ -233,7 +235,7 @@ class SqlRepository:
             async with self._sessions.begin() as session:
                 session.add(row)
                 await session.flush()
-                return _reply(row)
+                return reply_record(row)
         except IntegrityError:
             return None
 
@@ -264,7 +266,7 @@ class SqlRepository:
                 select(ReplyRow).where(ReplyRow.round_id == round_id, ReplyRow.deleted_at.is_(None))
                 .order_by(ReplyRow.created_at, ReplyRow.id)
             )
-            return [_reply(r) for r in rows]
+            return [reply_record(r) for r in rows]
 
     async def user_stats(self, channel: ChannelRef, user: UserRef) -> tuple[int, int, float]:
         async with self._sessions() as session:
@@ -272,52 +274,7 @@ class SqlRepository:
                 select(func.count(func.distinct(ReplyRow.round_id)), func.count(ReplyRow.id), func.avg(ReplyRow.score))
                 .join(RoundRow, RoundRow.id == ReplyRow.round_id)
                 .join(ChannelRow, ChannelRow.id == RoundRow.channel_id)
-                .where(*_channel_is(channel), ReplyRow.platform == user.platform, ReplyRow.user_id == user.user,
+                .where(channel_is(channel), ReplyRow.platform == user.platform, ReplyRow.user_id == user.user,
                        ReplyRow.deleted_at.is_(None))
             )).one()
             return int(row[0]), int(row[1]), float(row[2] or 0.0)
-
-
-def _channel_is(channel: ChannelRef) -> tuple[object, ...]:
-    return (
-        and_(ChannelRow.platform == channel.platform, ChannelRow.workspace == channel.workspace,
-             ChannelRow.channel == channel.channel),
-    )
-
-
-def _channel(row: ChannelRow) -> ChannelRef:
-    return ChannelRef(row.platform, row.workspace, row.channel)
-
-
-def _subscription(row: SubscriptionRow, channel: ChannelRef) -> Subscription:
-    hours, minutes = (int(x) for x in row.time_of_day.split(":"))
-    return Subscription(
-        channel=channel,
-        schedule=Schedule(
-            time_of_day=time(hours, minutes),
-            timezone=row.timezone,
-            days=frozenset(int(d) for d in row.days.split(",") if d),
-            reveal_after=timedelta(seconds=row.reveal_after_seconds),
-        ),
-        tags=tuple(t for t in row.tags.split(",") if t),
-        paused=row.paused,
-        language=row.language,
-    )
-
-
-def _round(row: RoundRow, channel: ChannelRef) -> Round:
-    message = MessageRef(channel, row.message_id) if row.message_id else None
-    thread = ThreadRef(channel, row.thread_id) if row.thread_id else None
-    return Round(
-        id=row.id, channel=channel, question_id=row.question_id, cycle=row.cycle,
-        status=RoundStatus(row.status), created_at=row.created_at, reveal_at=row.reveal_at,
-        scheduled_day=row.scheduled_day, message=message, thread=thread, revealed_at=row.revealed_at,
-    )
-
-
-def _reply(row: ReplyRow) -> Reply:
-    return Reply(
-        id=row.id, round_id=row.round_id, user=UserRef(row.platform, row.workspace, row.user_id),
-        user_name=row.user_name, text=row.text, private=row.private, created_at=row.created_at,
-        covered=tuple(c for c in row.covered.split("\n") if c), message_id=row.message_id,
-    )

@@ -14,11 +14,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -95,6 +97,9 @@ class RoundRow(Base):
     thread_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     reveal_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("study_sessions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
 
 class ReplyRow(Base):
@@ -116,3 +121,71 @@ class ReplyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class StudySessionRow(Base):
+    __tablename__ = "study_sessions"
+    # One running session per channel: a partial unique index, on SQLite and PostgreSQL alike.
+    __table_args__ = (
+        Index(
+            "uq_study_sessions_running", "channel_id", unique=True,
+            sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # starting | running | finished | stopped
+    tags: Mapped[str] = mapped_column(Text, default="")
+    count: Mapped[int] = mapped_column(Integer)
+    answer_seconds: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    started_by: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReviewCardRow(Base):
+    """A person's spaced-repetition card for one question (FSRS state as JSON)."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("platform", "user_id", "question_id", name="uq_review_cards_user_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    question_id: Mapped[str] = mapped_column(String(128))
+    card: Mapped[str] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_rating: Mapped[int] = mapped_column(Integer)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PracticeRow(Base):
+    """The question a person is practising privately, until they answer and rate it."""
+
+    __tablename__ = "practice"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_practice_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    question_id: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class UserPrefsRow(Base):
+    __tablename__ = "user_prefs"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_user_prefs_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

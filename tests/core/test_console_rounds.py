@@ -153,13 +153,18 @@ async def test_skip_closes_the_round_without_reveal_and_posts_another(make_sessi
 async def test_help_and_stats(make_session) -> None:
     bot = await make_session()
     assert "/interview schedule set HH:MM" in await bot.say("/interview help")
-    assert "not answered any question" in await bot.say("/interview stats")
+    assert "You answered 0 question(s) with 0 answer(s)" in await bot.say("/interview stats")
     await bot.say("/interview question")
     question = bot.core.bank.get((await bot.core.repo.get_round(1)).question_id)
     await bot.say(question.key_points[0].name)
     stats = await bot.say("/interview stats")
     coverage = round(100 / len(question.key_points))
     assert f"You answered 1 question(s) with 1 answer(s); average key-point coverage {coverage}%." in stats
+    assert "Streak: 1 day(s). Reviews due: 0." in stats
+    # Admins also get the channel's participation chart; the console saves it as a PNG.
+    saved = stats.split("(attachment saved to ")[1].split(")")[0]
+    with open(saved, "rb") as chart:
+        assert chart.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 async def test_chinese_channel_gets_chinese_interface(make_session) -> None:

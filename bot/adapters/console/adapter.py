@@ -12,9 +12,10 @@ import io
 import os
 import secrets
 import stat
+from pathlib import Path
 from typing import TextIO
 
-from bot.core.messages import Message, MessageKind, Response
+from bot.core.messages import Message, Response
 from bot.core.models import Actor, ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.core.ports import CommandInvoked, ThreadReplyCreated, ThreadReplyDeleted, ThreadReplyEdited
 from bot.core.service import Core
@@ -35,10 +36,18 @@ class ConsoleAdapter:
     name = PLATFORM
 
     def __init__(
-        self, core: Core, out: TextIO, *, channel: str = "console", user: str = "you", session: str | None = None
+        self,
+        core: Core,
+        out: TextIO,
+        *,
+        channel: str = "console",
+        user: str = "you",
+        session: str | None = None,
+        charts_dir: Path = Path("data/charts"),
     ) -> None:
         self.core = core
         self.out = out
+        self.charts_dir = charts_dir
         self.channel = ChannelRef(PLATFORM, WORKSPACE, channel)
         self.actor = Actor(UserRef(PLATFORM, WORKSPACE, user), user, is_admin=True)
         # Message ids must stay unique across restarts (threads are stored by id), but people
@@ -156,8 +165,13 @@ class ConsoleAdapter:
         if message.fields:
             lines.append(indent + " | ".join(f"{name}: {value}" for name, value in message.fields))
         lines.extend(f"{indent}{line}" if line else indent.rstrip() for line in message.text.splitlines())
-        if message.buttons and message.kind == MessageKind.QUESTION:
+        if message.buttons:
             lines.append(indent + "  ".join(f"[ {b.label} ]" for b in message.buttons))
+        for attachment in message.attachments:
+            self.charts_dir.mkdir(parents=True, exist_ok=True)
+            path = self.charts_dir / attachment.filename
+            path.write_bytes(attachment.data)
+            lines.append(f"{indent}(attachment saved to {path})")
         self._write("\n".join(lines))
 
     def _write(self, text: str) -> None:

@@ -1,0 +1,142 @@
+"""Group study sessions: a run of timed questions in one thread, then a scoreboard.
+
+Each question is an ordinary round tied to the session, so the ledger, the reveal job and
+restarts treat it like any other; revealing one posts the next. Part of the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.core.i18n import t
+from bot.core.messages import Message, MessageKind, defuse_mentions
+from bot.core.models import Actor, ChannelRef, Round, StudySession, StudyStatus
+
+if TYPE_CHECKING:
+    from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+
+class StudySessions:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def start(
+        self, channel: ChannelRef, actor: Actor, tags: tuple[str, ...], count: int, minutes: int, language: str
+    ) -> str:
+        """Open the session's thread and post its first question; returns what to tell
+        the caller."""
+        if not self.core.bank.filter(tags):
+            return t("study.no_questions", language, tags=",".join(tags))
+        repo = self.core.repo
+        study = await repo.start_study(channel, tags, count, timedelta(minutes=minutes), language,
+                                       actor.user.key, self.core.clock.now())
+        if study is None:
+            return t("study.running", language)
+        platform = self.core.platforms[channel.platform]
+        intro = Message(text=t("study.intro", language, count=count, minutes=minutes),
+                        title=t("study.title", language), kind=MessageKind.STUDY)
+        try:
+            posted = await platform.post_message(channel, intro)
+            thread = await platform.open_thread(posted, t("study.thread_name", language))
+        except Exception:
+            await repo.end_study(study.id, StudyStatus.STOPPED, self.core.clock.now())
+            raise
+        await repo.set_study_thread(study.id, posted, thread)
+        await self.post_next(study.id)
+        return t("study.started", language, study_id=study.id)
+
+    async def post_next(self, study_id: int) -> Round | None:
+        """Post the session's next question, or its scoreboard when all were asked."""
+        study = await self.core.repo.get_study(study_id)
+        if study is None or study.status is not StudyStatus.RUNNING or study.thread is None:
+            return None
+        asked = await self.core.repo.study_rounds(study.id)
+        if any(r.is_open for r in asked):
+            return None  # the current question is still open
+        if len(asked) >= study.count:
+            await self.finish(study, StudyStatus.FINISHED)
+            return None
+        round_ = await self.core.open_round(
+            study.channel, study.tags, reveal_after=study.answer_window, thread=study.thread,
+            study_id=study.id, title=t("study.question_title", study.language, number=len(asked) + 1,
+                                       count=study.count),
+        )
+        if round_ is None:
+            await self.finish(study, StudyStatus.FINISHED)
+        return round_
+
+    async def next(self, channel: ChannelRef, actor: Actor, language: str) -> str:
+        study = await self.core.repo.running_study(channel)
+        if study is None:
+            return t("study.none", language)
+        if not self._may_steer(study, actor):
+            return t("study.not_yours", language)
+        current = [r for r in await self.core.repo.study_rounds(study.id) if r.is_open]
+        if current:
+            await self.core.reveal_round(current[-1].id)  # revealing posts the next question
+        else:
+            await self.post_next(study.id)
+        return t("study.advanced", language)
+
+    async def stop(self, channel: ChannelRef, actor: Actor, language: str) -> str:
+        study = await self.core.repo.running_study(channel)
+        if study is None:
+            return t("study.none", language)
+        if not self._may_steer(study, actor):
+            return t("study.not_yours", language)
+        current = [r for r in await self.core.repo.study_rounds(study.id) if r.is_open]
+        await self.finish(study, StudyStatus.STOPPED, reveal=current)
+        return t("study.stopped", language)
+
+    async def finish(self, study: StudySession, status: StudyStatus, reveal: list[Round] | None = None) -> None:
+        """End the session once (whoever else tries) and post the scoreboard."""
+        if not await self.core.repo.end_study(study.id, status, self.core.clock.now()):
+            return
+        for round_ in reveal or []:
+            await self.core.reveal_round(round_.id)
+        message = await self.scoreboard(study)
+        if study.thread is not None:
+            await self.core.platforms[study.channel.platform].reply_in_thread(study.thread, message)
+        log.info("study session %s in %s ended: %s", study.id, study.channel.key, status.value)
+
+    async def scoreboard(self, study: StudySession) -> Message:
+        language = study.language
+        points: dict[str, float] = defaultdict(float)
+        rounds: dict[str, int] = defaultdict(int)
+        names: dict[str, str] = {}
+        for round_ in await self.core.repo.study_rounds(study.id):
+            best: dict[str, float] = {}
+            for reply in await self.core.repo.replies_for_round(round_.id):
+                key = reply.user.key
+                best[key] = max(best.get(key, 0.0), reply.score)
+                names[key] = reply.user_name
+            for key, score in best.items():
+                points[key] += score
+                rounds[key] += 1
+        ranked = sorted(points, key=lambda k: (-points[k], -rounds[k], names[k]))
+        lines = [
+            t("scoreboard.line", language, rank=i, name=defuse_mentions(names[k]), points=f"{points[k]:.1f}",
+              rounds=rounds[k], count=study.count)
+            for i, k in enumerate(ranked, start=1)
+        ]
+        return Message(text="\n".join(lines) or t("scoreboard.empty", language),
+                       title=t("scoreboard.title", language), kind=MessageKind.SCOREBOARD)
+
+    async def after_reveal(self, round_: Round) -> None:
+        if round_.study_id is not None:
+            await self.post_next(round_.study_id)
+
+    async def resume(self) -> None:
+        """After a restart: a session whose last question was revealed but whose next one
+        was never posted carries on."""
+        for study in await self.core.repo.running_studies():
+            await self.post_next(study.id)
+
+    def _may_steer(self, study: StudySession, actor: Actor) -> bool:
+        return study.started_by == actor.user.key or self.core.is_admin(actor)
+

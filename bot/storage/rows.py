@@ -1,0 +1,80 @@
+"""Turning table rows into the core's records, and the filters the ledger queries share.
+
+Only storage imports this module.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from sqlalchemy import and_
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.core.models import (
+    ChannelRef,
+    MessageRef,
+    Reply,
+    Round,
+    RoundStatus,
+    StudySession,
+    StudyStatus,
+    Subscription,
+    ThreadRef,
+    UserRef,
+)
+from bot.core.schedule import Schedule
+from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, StudySessionRow, SubscriptionRow
+
+
+def channel_is(channel: ChannelRef) -> ColumnElement[bool]:
+    return and_(ChannelRow.platform == channel.platform, ChannelRow.workspace == channel.workspace,
+                ChannelRow.channel == channel.channel)
+
+
+def channel_ref(row: ChannelRow) -> ChannelRef:
+    return ChannelRef(row.platform, row.workspace, row.channel)
+
+
+def subscription_record(row: SubscriptionRow, channel: ChannelRef) -> Subscription:
+    hours, minutes = (int(x) for x in row.time_of_day.split(":"))
+    return Subscription(
+        channel=channel,
+        schedule=Schedule(
+            time_of_day=time(hours, minutes),
+            timezone=row.timezone,
+            days=frozenset(int(d) for d in row.days.split(",") if d),
+            reveal_after=timedelta(seconds=row.reveal_after_seconds),
+        ),
+        tags=tuple(t for t in row.tags.split(",") if t),
+        paused=row.paused,
+        language=row.language,
+    )
+
+
+def round_record(row: RoundRow, channel: ChannelRef) -> Round:
+    message = MessageRef(channel, row.message_id) if row.message_id else None
+    thread = ThreadRef(channel, row.thread_id) if row.thread_id else None
+    return Round(
+        id=row.id, channel=channel, question_id=row.question_id, cycle=row.cycle,
+        status=RoundStatus(row.status), created_at=row.created_at, reveal_at=row.reveal_at,
+        scheduled_day=row.scheduled_day, message=message, thread=thread, revealed_at=row.revealed_at,
+        study_id=row.study_id,
+    )
+
+
+def reply_record(row: ReplyRow) -> Reply:
+    return Reply(
+        id=row.id, round_id=row.round_id, user=UserRef(row.platform, row.workspace, row.user_id),
+        user_name=row.user_name, text=row.text, private=row.private, created_at=row.created_at,
+        covered=tuple(c for c in row.covered.split("\n") if c), message_id=row.message_id,
+    )
+
+
+def study_record(row: StudySessionRow, channel: ChannelRef) -> StudySession:
+    return StudySession(
+        id=row.id, channel=channel, status=StudyStatus(row.status),
+        tags=tuple(t for t in row.tags.split(",") if t), count=row.count,
+        answer_window=timedelta(seconds=row.answer_seconds), started_by=row.started_by,
+        created_at=row.created_at, language=row.language,
+        thread=ThreadRef(channel, row.thread_id) if row.thread_id else None,
+    )
