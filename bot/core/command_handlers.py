@@ -113,7 +113,7 @@ async def _practice(core: Core, event: CommandInvoked, _c: Command, subscription
     question, due = picked
     await core.repo.start_practice(event.actor.user, question.id, core.clock.now())
     timezone = subscription.schedule.timezone if subscription else core.settings.default_schedule.timezone
-    return [Response(views.practice_message(question, due, language, timezone), private=True)]
+    return [Response(views.practice_message(question, due, core.clock.now(), language, timezone), private=True)]
 
 
 async def _practice_answer(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,

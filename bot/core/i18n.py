@@ -57,12 +57,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Nothing to rate: answer a question first (rate after its reveal or after `/interview practice`).",
         "zh": "没有可打分的题目：请先作答（揭晓后或 `/interview practice` 之后再打分）。",
     },
+    "rate.already": {
+        "en": "You already rated round {round_id}.",
+        "zh": "你已经给第 {round_id} 轮打过分了。",
+    },
     "rate.not_answered": {
         "en": "You did not answer round {round_id}, so there is nothing to rate.",
         "zh": "你没有回答第 {round_id} 轮，无法打分。",
     },
     "practice.title": {"en": "Practice (only you can see this)", "zh": "个人练习（仅你可见）"},
     "practice.due": {"en": "Due for review since {due}.", "zh": "自 {due} 起待复习。"},
+    "practice.ahead": {
+        "en": "Nothing is due; this one comes up next, on {due}.",
+        "zh": "目前没有待复习的题目；这道题下一个到期（{due}）。",
+    },
     "practice.new": {"en": "A question you have not reviewed yet.", "zh": "一道你还没复习过的题目。"},
     "practice.invite": {
         "en": "Answer with `/interview practice answer TEXT`; you get your coverage and the reference answer at once.",
@@ -183,7 +191,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "`/interview skip` skip the current question (admins)\n"
         "`/interview schedule set HH:MM [TIMEZONE] [DAYS] [reveal=6h] [tags=a,b] [lang=en|zh]` (admins)\n"
         "`/interview schedule show|pause|resume` (pause/resume: admins)\n"
-        "`/interview stats` your answers and coverage\n"
+        "`/interview study start [tags=a,b] [count=5] [answer_minutes=3]` a timed group session; "
+        "`study next|stop`\n"
+        "`/interview practice` your most-due question, privately; `practice answer TEXT` to answer it\n"
+        "`/interview rate again|hard|good|easy [ROUND]` rate yourself after a reveal or a practice answer\n"
+        "`/interview leaderboard [week|month|all]`\n"
+        "`/interview stats` your answers, coverage, streak and due reviews\n"
+        "`/interview me timezone ZONE` / `me lang en|zh` your own day and language\n"
         "Reply in a question's thread to answer in public.",
         "zh": "面试练习命令：\n"
         "`/interview question` 立即在本频道出一道题\n"
@@ -192,7 +206,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "`/interview skip` 跳过当前题目（管理员）\n"
         "`/interview schedule set HH:MM [时区] [星期] [reveal=6h] [tags=a,b] [lang=en|zh]`（管理员）\n"
         "`/interview schedule show|pause|resume`（暂停/恢复：管理员）\n"
-        "`/interview stats` 查看你的作答与覆盖率\n"
+        "`/interview study start [tags=a,b] [count=5] [answer_minutes=3]` 限时学习小组；`study next|stop`\n"
+        "`/interview practice` 私下练习最该复习的题目；`practice answer 内容` 作答\n"
+        "`/interview rate again|hard|good|easy [轮次]` 揭晓或练习后给自己打分\n"
+        "`/interview leaderboard [week|month|all]` 排行榜\n"
+        "`/interview stats` 你的作答、覆盖率、连续打卡与待复习\n"
+        "`/interview me timezone 时区` / `me lang en|zh` 设置你的时区与语言\n"
         "在题目的讨论串中回复即为公开作答。",
     },
 }

@@ -68,6 +68,14 @@ class Learning:
         await self.core.repo.save_review_card(user, question_id, json.dumps(card.to_dict()), card.due, rating, now)
         return card.due
 
+    async def rated_since(self, user: UserRef, question_id: str, moment: datetime | None) -> bool:
+        """Whether the person reviewed the question at or after ``moment`` (one rating per reveal)."""
+        stored = await self.core.repo.get_review_card(user, question_id)
+        if stored is None or moment is None:
+            return False
+        last = Card.from_dict(json.loads(stored.card)).last_review
+        return last is not None and last >= moment
+
     async def most_due(self, user: UserRef) -> tuple[Question, datetime | None] | None:
         """The question the person should practise now: their most overdue card, else one
         they have never reviewed, else the card due soonest. With its due time, if any."""

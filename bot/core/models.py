@@ -111,6 +111,7 @@ class Reply:
     created_at: datetime
     covered: tuple[str, ...] = field(default=())
     message_id: str | None = None
+    score: float = 0.0
 
 
 class StudyStatus(str, enum.Enum):

@@ -10,8 +10,9 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
 from bot.content.model import Question
 from bot.core import views
@@ -127,7 +128,9 @@ class Core:
             scheduled_day=scheduled_day,
         )
         if round_ is not None and scheduled_day is not None and self._starts_week(schedule, scheduled_day):
-            await self._post_weekly_summary(channel, self._language(subscription))
+            # Tied to the day's claim, so the summary is posted once like the question.
+            week_start = datetime.combine(scheduled_day - timedelta(days=7), time(0, 0), ZoneInfo(schedule.timezone))
+            await self._post_weekly_summary(channel, self._language(subscription), week_start)
         return round_
 
     async def open_round(
@@ -181,10 +184,10 @@ class Core:
     def _starts_week(schedule: Schedule, day: date) -> bool:
         return bool(schedule.days) and day.weekday() == min(schedule.days)
 
-    async def _post_weekly_summary(self, channel: ChannelRef, language: str) -> None:
+    async def _post_weekly_summary(self, channel: ChannelRef, language: str, since: datetime) -> None:
         if not self.settings.weekly_summary:
             return
-        standings = await self.learning.leaderboard(channel, "week")
+        standings = await self.repo.standings(channel, since)
         if standings:
             await self.platforms[channel.platform].post_message(
                 channel, views.leaderboard_message(standings, "week", language, t("weekly.title", language))
@@ -322,6 +325,9 @@ class Core:
             answered = await self.repo.answered_round(channel, user, round_id)
             if answered is None and round_id is not None:
                 return [private_reply(t("rate.not_answered", language, round_id=round_id))]
+            if answered is not None and await self.learning.rated_since(user, answered.question_id,
+                                                                        answered.revealed_at):
+                return [private_reply(t("rate.already", language, round_id=answered.id))]
             target = answered.question_id if answered else None
         question = self.bank.get(target) if target else None
         if question is None:

@@ -122,8 +122,15 @@ def rating_buttons(target: str, language: str) -> tuple[Button, ...]:
     )
 
 
-def practice_message(question: Question, due: datetime | None, language: str, timezone: str) -> Message:
-    when = t("practice.due", language, due=local_time(due, timezone)) if due else t("practice.new", language)
+def practice_message(
+    question: Question, due: datetime | None, now: datetime, language: str, timezone: str
+) -> Message:
+    if due is None:
+        when = t("practice.new", language)
+    elif due <= now:
+        when = t("practice.due", language, due=local_time(due, timezone))
+    else:
+        when = t("practice.ahead", language, due=local_time(due, timezone))
     return Message(
         text=f"**{question.title}**\n\n{question.prompt}\n\n{when}\n{t('practice.invite', language)}",
         title=t("practice.title", language),

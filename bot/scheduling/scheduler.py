@@ -78,6 +78,7 @@ class RoundScheduler:
             self.subscription_changed(subscription)
         outcomes = await self.catch_up()
         await self.reveal_overdue()
+        await self.core.study.resume()
         return outcomes
 
     def shutdown(self) -> None:

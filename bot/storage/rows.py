@@ -67,6 +67,7 @@ def reply_record(row: ReplyRow) -> Reply:
         id=row.id, round_id=row.round_id, user=UserRef(row.platform, row.workspace, row.user_id),
         user_name=row.user_name, text=row.text, private=row.private, created_at=row.created_at,
         covered=tuple(c for c in row.covered.split("\n") if c), message_id=row.message_id,
+        score=row.score,
     )
 
 

@@ -26,7 +26,7 @@ WORKSPACE = "local"
 CONSOLE_HELP = (
     "Console: `/interview help` lists the commands. Any other line answers in the current "
     "question's thread (`>N text` answers round N). `/edit mK text` and `/delete mK` change "
-    "your reply mK. `/quit` leaves."
+    "your reply mK. `/as NAME line` speaks as someone else. `/quit` leaves."
 )
 
 
@@ -85,22 +85,27 @@ class ConsoleAdapter:
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
+        actor = self.actor
+        if text.startswith("/as "):
+            # Speak as someone else (not an admin): a study group on one keyboard.
+            _, name, text = (text.split(maxsplit=2) + ["", ""])[:3]
+            actor = Actor(UserRef(PLATFORM, WORKSPACE, name), name, is_admin=False)
         if not text:
             return
         if text in ("/quit", "/exit"):
             self.closed = True
             return
         if text.startswith("/interview"):
-            event = CommandInvoked(self.channel, self.actor, text[len("/interview"):].strip())
-            await self._deliver(await self.core.handle(event))
+            event = CommandInvoked(self.channel, actor, text[len("/interview"):].strip())
+            await self._deliver(actor, await self.core.handle(event))
         elif text.startswith("/edit ") or text.startswith("/delete "):
-            await self._change_reply(text)
+            await self._change_reply(actor, text)
         elif text.startswith("/"):
             self._write(CONSOLE_HELP)
         else:
-            await self._reply(text)
+            await self._reply(actor, text)
 
-    async def _reply(self, text: str) -> None:
+    async def _reply(self, actor: Actor, text: str) -> None:
         round_id = None
         if text.startswith(">"):
             number, _, rest = text[1:].partition(" ")
@@ -115,11 +120,11 @@ class ConsoleAdapter:
             return
         message_id = self._new_id()
         self._reply_threads[_short(message_id)] = round_.thread
-        self._write(f"  [thread {_short(round_.thread.thread_id)}] {self.actor.name} ({_short(message_id)}): {text}")
-        await self._deliver(await self.core.handle(
-            ThreadReplyCreated(round_.thread, self.actor, message_id, text)))
+        self._write(f"  [thread {_short(round_.thread.thread_id)}] {actor.name} ({_short(message_id)}): {text}")
+        await self._deliver(actor, await self.core.handle(
+            ThreadReplyCreated(round_.thread, actor, message_id, text)))
 
-    async def _change_reply(self, text: str) -> None:
+    async def _change_reply(self, actor: Actor, text: str) -> None:
         verb, _, rest = text.partition(" ")
         short_id, _, new_text = rest.strip().partition(" ")
         thread = self._reply_threads.get(short_id)
@@ -129,19 +134,19 @@ class ConsoleAdapter:
         message_id = f"{self._session}-{short_id.removeprefix('m')}"
         if verb == "/delete":
             event: ThreadReplyDeleted | ThreadReplyEdited = ThreadReplyDeleted(thread, message_id)
-            self._write(f"  (you deleted {short_id})")
+            self._write(f"  ({actor.name} deleted {short_id})")
         elif new_text.strip():
-            event = ThreadReplyEdited(thread, self.actor, message_id, new_text.strip())
-            self._write(f"  (you edited {short_id}): {new_text.strip()}")
+            event = ThreadReplyEdited(thread, actor, message_id, new_text.strip())
+            self._write(f"  ({actor.name} edited {short_id}): {new_text.strip()}")
         else:
             self._write("(usage: /edit mK new text)")
             return
-        await self._deliver(await self.core.handle(event))
+        await self._deliver(actor, await self.core.handle(event))
 
-    async def _deliver(self, responses: list[Response]) -> None:
+    async def _deliver(self, actor: Actor, responses: list[Response]) -> None:
         for response in responses:
             if response.private:
-                await self.send_private(self.channel, self.actor.user, response.message)
+                await self.send_private(self.channel, actor.user, response.message)
             else:
                 await self.post_message(self.channel, response.message)
 

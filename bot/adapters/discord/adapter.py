@@ -1,0 +1,200 @@
+"""``DiscordAdapter``: the core's ``ChatPlatform`` on Discord, and the one object the app
+wires in (construct, ``await start()``, ``await stop()``).
+
+Every message is created with a fresh ``nonce`` and ``enforce_nonce`` (discord.py sets the
+latter whenever a nonce is given), and a create whose answer was lost is retried with the
+same nonce, so Discord returns the first message instead of posting a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import secrets
+from typing import Any
+
+import aiohttp
+import discord
+from discord.webhook.async_ import async_context
+
+from bot.adapters.discord.client import InterviewBotBase, build_bot
+from bot.adapters.discord.components import send_kwargs, view_for
+from bot.adapters.discord.render import Part, adapter_text, render
+from bot.adapters.discord.transport import RebasedWebhookAdapter
+from bot.config import ConfigError, Secrets, Settings
+from bot.core.messages import Message, MessageKind
+from bot.core.models import ChannelRef, MessageRef, ThreadRef, UserRef
+from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+CREATE_ATTEMPTS = 3
+RETRY_BACKOFF = 0.5
+THREAD_ALREADY_EXISTS = 160004  # Discord's error code: a thread was already started from this message
+CANNOT_DM_USER = 50007
+_TRANSIENT = (aiohttp.ClientConnectionError, asyncio.TimeoutError, discord.DiscordServerError)
+
+
+class DiscordAdapter:
+    """Posts, threads and private answers on Discord; events come in through the bot's cogs."""
+
+    name = "discord"
+
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        secrets: Secrets,
+        *,
+        guild_ready_timeout: float = 2.0,
+        ready_timeout: float = 120.0,
+    ) -> None:
+        """``guild_ready_timeout``: how long discord.py waits for more GUILD_CREATE events
+        after READY before it reports ready (tests lower it). ``ready_timeout``: how long
+        ``start`` waits for that."""
+        if not secrets.discord_token:
+            raise ConfigError("DISCORD_TOKEN is not set")
+        self.core = core
+        self.settings = settings
+        self._token = secrets.discord_token
+        self.ready_timeout = ready_timeout
+        self.bot: InterviewBotBase = build_bot(core, settings, self, guild_ready_timeout=guild_ready_timeout)
+        self._runner: asyncio.Task[None] | None = None
+        # Interaction callbacks use discord.py's webhook adapter, picked from a context
+        # variable; set it only in a context copied for this bot's tasks.
+        self._context = contextvars.copy_context()
+        self._context.run(async_context.set, RebasedWebhookAdapter(settings.discord.api_base_url))
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Attach to the core, log in (which syncs the commands), connect the gateway in the
+        background and return once Discord reports READY."""
+        self.core.attach(self)
+        try:
+            await asyncio.create_task(self.bot.login(self._token), context=self._context.copy())
+        except BaseException:
+            await self.bot.close()
+            raise
+        self._runner = asyncio.create_task(
+            self.bot.connect(reconnect=True), name="discord-gateway", context=self._context.copy()
+        )
+        ready = asyncio.ensure_future(self.bot.wait_until_ready())
+        done, _ = await asyncio.wait({self._runner, ready}, timeout=self.ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            self._runner.add_done_callback(_log_gateway_end)
+            log.info("Discord ready as %s in %d guild(s)", self.bot.user, len(self.bot.guilds))
+            return
+        ready.cancel()
+        failure = self._runner.exception() if self._runner in done else None
+        await self.stop()
+        if isinstance(failure, discord.PrivilegedIntentsRequired):
+            raise ConfigError(
+                "Discord refused the Message Content intent: enable it for the bot in the developer "
+                "portal, or set discord.message_content_intent = false"
+            ) from failure
+        if failure is not None:
+            raise failure
+        raise TimeoutError(f"Discord did not report READY within {self.ready_timeout:.0f}s")
+
+    async def stop(self) -> None:
+        await self.bot.close()
+        runner, self._runner = self._runner, None
+        if runner is not None and not runner.done():
+            try:
+                await asyncio.wait_for(runner, timeout=10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                runner.cancel()
+            except Exception:  # already logged by the done callback
+                pass
+
+    # --- ChatPlatform ----------------------------------------------------------------------
+
+    async def post_message(self, channel: ChannelRef, message: Message) -> MessageRef:
+        parts = render(message, note=await self._note(channel, message))
+        sent = await self._create_all(int(channel.channel), int(channel.workspace), parts)
+        return MessageRef(channel, str(sent.id))
+
+    async def open_thread(self, message: MessageRef, name: str) -> ThreadRef:
+        minutes = self.settings.discord.thread_auto_archive_minutes
+        try:
+            data = await self.bot.http.start_thread_with_message(
+                int(message.channel.channel), int(message.message_id),
+                name=name[:100], auto_archive_duration=minutes,  # type: ignore[arg-type]
+            )
+            thread_id = str(data["id"])
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_EXISTS:
+                raise
+            # A retried request whose first answer was lost: a thread started from a message
+            # has the message's id.
+            thread_id = message.message_id
+        thread = ThreadRef(message.channel, thread_id)
+        self.bot.resolver.remember(thread)
+        return thread
+
+    async def reply_in_thread(self, thread: ThreadRef, message: Message) -> MessageRef:
+        parts = render(message, note=await self._note(thread.channel, message))
+        sent = await self._create_all(int(thread.thread_id), int(thread.channel.workspace), parts)
+        return MessageRef(thread.channel, str(sent.id), thread_id=thread.thread_id)
+
+    async def send_private(self, channel: ChannelRef, user: UserRef, message: Message) -> None:
+        """Outside an interaction, a private message is a DM (interactions answer ephemerally)."""
+        try:
+            dm = await self.bot.create_dm(discord.Object(id=int(user.user)))
+            for part in render(message):
+                await self._create(dm, part)
+        except discord.Forbidden as exc:
+            if exc.code != CANNOT_DM_USER:
+                raise
+            log.info("user %s does not accept DMs from this bot; private message dropped", user.user)
+
+    async def edit_message(self, ref: MessageRef, message: Message) -> None:
+        channel_id = int(ref.thread_id or ref.channel.channel)
+        parts = render(message, note=await self._note(ref.channel, message))
+        part = parts[0]
+        target = self.bot.get_partial_messageable(channel_id).get_partial_message(int(ref.message_id))
+        await target.edit(
+            content=part.content, embeds=part.embeds, view=view_for(parts[-1]),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def _create_all(self, channel_id: int, guild_id: int, parts: list[Part]) -> discord.Message:
+        target = self.bot.get_partial_messageable(channel_id, guild_id=guild_id or None)
+        first = await self._create(target, parts[0])
+        for part in parts[1:]:
+            await self._create(target, part)
+        return first
+
+    async def _create(self, target: discord.abc.Messageable, part: Part) -> discord.Message:
+        """Create one message, retrying lost answers with the same nonce."""
+        nonce = secrets.token_hex(12)  # Discord allows 25 characters
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return await target.send(**send_kwargs(part), nonce=nonce)
+            except _TRANSIENT as exc:
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                log.warning("creating a message failed (%s); retrying with the same nonce", type(exc).__name__)
+                await asyncio.sleep(RETRY_BACKOFF * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    async def _note(self, channel: ChannelRef, message: Message) -> str | None:
+        """Without the Message Content intent a question says how to answer instead."""
+        if message.kind != MessageKind.QUESTION or self.settings.discord.message_content_intent:
+            return None
+        subscription = await self.core.repo.get_subscription(channel)
+        language = (subscription.language if subscription else None) or self.core.settings.language
+        return adapter_text("no_content_intent", language)
+
+
+def _log_gateway_end(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("the Discord gateway connection ended: %s", exc, exc_info=exc)

@@ -1,0 +1,134 @@
+"""Core ``Message`` values rendered as Discord message parts: embeds, plain text and buttons.
+
+Pure apart from building discord.py objects: no network, no core services. Long texts are
+split into several messages to fit Discord's limits.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.core.messages import Attachment, Button, Message, MessageKind
+
+CUSTOM_ID_PREFIX = "interview"
+EMBED_DESCRIPTION_LIMIT = 4096
+CONTENT_LIMIT = 2000
+FIELD_VALUE_LIMIT = 1024
+TITLE_LIMIT = 256
+
+_COLOURS = {
+    MessageKind.QUESTION: discord.Colour.blurple(),
+    MessageKind.REVEAL: discord.Colour.green(),
+    MessageKind.SUMMARY: discord.Colour.gold(),
+    MessageKind.NOTICE: discord.Colour.light_grey(),
+    MessageKind.PRACTICE: discord.Colour.teal(),
+    MessageKind.STUDY: discord.Colour.purple(),
+    MessageKind.SCOREBOARD: discord.Colour.gold(),
+}
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "danger": discord.ButtonStyle.danger,
+    "default": discord.ButtonStyle.secondary,
+}
+
+# The adapter's own strings (the core's catalog is for platform-neutral text).
+_STRINGS: dict[str, dict[str, str]] = {
+    "no_content_intent": {
+        "en": "This bot cannot read replies in the thread here: answer with **Answer privately** "
+        "or `/interview answer`.",
+        "zh": "本机器人在这里读不到讨论串中的回复：请用「私下作答」按钮或 `/interview answer` 作答。",
+    },
+    "modal_input": {"en": "Your answer", "zh": "你的答案"},
+    "modal_placeholder": {
+        "en": "Hidden from everyone until the reveal.",
+        "zh": "揭晓之前其他人都看不到。",
+    },
+    "practice_placeholder": {"en": "Only you see this.", "zh": "只有你能看到。"},
+    "done": {"en": "Done.", "zh": "已完成。"},
+    "failed": {
+        "en": "Sorry, that did not work. Please try again in a moment.",
+        "zh": "抱歉，操作没有成功，请稍后再试。",
+    },
+}
+
+
+def adapter_text(key: str, language: str | None) -> str:
+    entry = _STRINGS[key]
+    return entry.get(language or "en") or entry["en"]
+
+
+def language_of(locale: discord.Locale | str | None) -> str:
+    """A Discord client locale (``zh-CN``, ``en-US``...) as one of the bot's languages."""
+    return "zh" if str(locale or "").lower().startswith("zh") else "en"
+
+
+def custom_id(action: str, value: str) -> str:
+    return f"{CUSTOM_ID_PREFIX}:{action}:{value}"
+
+
+@dataclass
+class Part:
+    """One Discord message: ``content`` or ``embeds``. A long message's attachments go on
+    its first part and its buttons on its last, under the text they act on."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    buttons: tuple[Button, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+    def files(self) -> list[discord.File]:
+        return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in self.attachments]
+
+
+def render(message: Message, *, note: str | None = None) -> list[Part]:
+    """The Discord messages that show ``message``; ``note`` is a line appended to the body.
+
+    Short notices without a title or fields stay plain text; everything else is an embed.
+    """
+    text = message.text if note is None else f"{message.text}\n\n{note}".strip()
+    if message.title is None and not message.fields and message.kind == MessageKind.NOTICE:
+        chunks = split_text(text, CONTENT_LIMIT)
+        parts = [Part(content=chunk) for chunk in chunks]
+    else:
+        chunks = split_text(text, EMBED_DESCRIPTION_LIMIT)
+        colour = _COLOURS.get(message.kind, discord.Colour.light_grey())
+        parts = []
+        for index, chunk in enumerate(chunks):
+            embed = discord.Embed(description=chunk or None, colour=colour)
+            if index == 0:
+                if message.title:
+                    embed.title = _clip(message.title, TITLE_LIMIT)
+                for name, value in message.fields:
+                    embed.add_field(name=_clip(name, TITLE_LIMIT), value=_clip(value, FIELD_VALUE_LIMIT))
+            parts.append(Part(embeds=[embed]))
+    parts[0].attachments = message.attachments
+    parts[-1].buttons = message.buttons
+    return parts
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at line ends where possible."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip("\n"))
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def button_style(button: Button) -> discord.ButtonStyle:
+    return _STYLES.get(button.style, discord.ButtonStyle.secondary)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

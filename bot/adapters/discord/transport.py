@@ -1,0 +1,137 @@
+"""Where the Discord client's requests go and how fast: a per-client API base URL and one
+request pacer shared by every channel. Imports discord.py and aiohttp, never the core.
+
+discord.py keeps its API base in the class attribute ``discord.http.Route.BASE`` and its
+gateway in ``DiscordWebSocket.DEFAULT_GATEWAY``; changing those would move every client in
+the process. Instead each bot gets its own ``HTTPClient`` subclass that rewrites the URL of
+each route it sends and asks ``GET /gateway/bot`` where the gateway is, plus a webhook
+adapter (used for interaction callbacks and followups) installed only in the bot's tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import HTTPClient, Route
+from discord.webhook.async_ import AsyncWebhookAdapter
+
+log = logging.getLogger(__name__)
+
+#: discord.py's own base URL, captured once; routes are built against it and rebased here.
+LIBRARY_API_BASE = Route.BASE
+
+# Interaction callbacks and followups are not bound to the bot's global rate limit, and
+# they must answer within 3 seconds, so they never wait behind a fan-out.
+_UNPACED_PREFIXES = ("/interactions/", "/webhooks/")
+
+
+def rebase(url: str, api_base_url: str) -> str:
+    """``url`` built on discord.py's base, moved onto ``api_base_url``."""
+    if url.startswith(LIBRARY_API_BASE):
+        return api_base_url + url[len(LIBRARY_API_BASE):]
+    return url
+
+
+class RequestPacer:
+    """Spaces request starts at least ``1 / rate`` seconds apart, first come first served.
+
+    A reservation is taken before waiting, so N concurrent callers leave in call order at
+    an even pace rather than in a burst at the start of each second.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next_slot = 0.0
+
+    async def wait(self) -> None:
+        now = self._monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+
+
+def pacing_trace(pacer: RequestPacer, api_base_url: str) -> aiohttp.TraceConfig:
+    """An aiohttp trace whose request-start hook waits for the pacer.
+
+    The hook runs for every attempt right before it is sent (after discord.py's per-route
+    bucket lock, and again for each of its retries), which is the moment Discord counts.
+    """
+    api_path = yarl.URL(api_base_url).path.rstrip("/")
+
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        url = str(params.url)
+        if not url.startswith(api_base_url):
+            return  # the gateway, or anything else that is not the REST API
+        path = params.url.path[len(api_path):]
+        if path.startswith(_UNPACED_PREFIXES):
+            return
+        await pacer.wait()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    return trace
+
+
+class RebasedHTTPClient(HTTPClient):
+    """discord.py's HTTP client, sending REST calls to ``api_base_url`` and connecting the
+    gateway at the URL that API's ``GET /gateway/bot`` names."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, api_base_url: str, **options: Any) -> None:
+        super().__init__(loop, **options)
+        self.api_base_url = api_base_url.rstrip("/")
+        self._gateway: yarl.URL | None = None
+
+    async def request(self, route: Route, **kwargs: Any) -> Any:
+        route.url = rebase(route.url, self.api_base_url)
+        return await super().request(route, **kwargs)
+
+    async def ws_connect(self, url: str, *, compress: int = 0) -> aiohttp.ClientWebSocketResponse:
+        return await super().ws_connect(await self.gateway_url(url), compress=compress)
+
+    async def gateway_url(self, url: str) -> str:
+        """discord.py connects to its built-in default gateway (and falls back to it after an
+        invalidated session); send those connections where ``/gateway/bot`` says instead.
+        Resume URLs from READY are used as they are."""
+        wanted = yarl.URL(url)
+        if wanted.host != DiscordWebSocket.DEFAULT_GATEWAY.host:
+            return url
+        if self._gateway is None:
+            _shards, gateway, _limits = await self.get_bot_gateway()
+            self._gateway = yarl.URL(gateway)
+            log.info("Discord gateway for this client: %s", self._gateway)
+        return str(self._gateway.with_query(wanted.query))
+
+
+class RebasedWebhookAdapter(AsyncWebhookAdapter):
+    """Interaction callbacks and followups go through discord.py's webhook adapter, which
+    builds its own routes; rebase those too. Installed via ``async_context`` in the bot's
+    tasks only (see ``DiscordAdapter.start``)."""
+
+    def __init__(self, api_base_url: str) -> None:
+        super().__init__()
+        self.api_base_url = api_base_url.rstrip("/")
+
+    async def request(self, route: Route, *args: Any, **kwargs: Any) -> Any:
+        route.url = rebase(route.url, self.api_base_url)
+        return await super().request(route, *args, **kwargs)

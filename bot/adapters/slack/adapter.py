@@ -1,0 +1,157 @@
+"""``SlackAdapter``: the one entry point the app wires in. Connects Socket Mode or serves
+HTTP, attaches ``SlackPlatform`` to the core, and stops cleanly.
+
+Shares the caller's asyncio loop with the core, the scheduler and other adapters (no
+blocking start). Never logs a token or the signing secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.app import build_bolt_app, build_web_client, retry_handlers
+from bot.adapters.slack.events import BotIdentity
+from bot.adapters.slack.listeners import Listeners
+from bot.adapters.slack.platform import SlackPlatform
+from bot.adapters.slack.users import UserDirectory
+from bot.config import Secrets, Settings
+from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+SOCKET = "socket"
+HTTP = "http"
+STOP_TIMEOUT = 10.0
+
+
+class SlackSetupError(RuntimeError):
+    """Slack cannot start: a missing secret, or Slack refused the token."""
+
+
+def slack_mode(settings: Settings, secrets: Secrets) -> str:
+    """``[slack] mode``, except that the default Socket Mode falls back to HTTP when only a
+    signing secret (no app token) is set."""
+    mode = settings.slack.mode
+    if mode == SOCKET and not secrets.slack_app_token and secrets.slack_signing_secret:
+        return HTTP
+    return mode
+
+
+class SlackAdapter:
+    name = "slack"
+
+    def __init__(self, core: Core, settings: Settings, secrets: Secrets, *,
+                 client: AsyncWebClient | None = None) -> None:
+        self.core = core
+        self.settings = settings
+        self.mode = slack_mode(settings, secrets)
+        missing = secrets.missing_for_slack(self.mode)
+        if missing:
+            raise SlackSetupError(f"Slack {self.mode} mode needs {', '.join(missing)} in the environment")
+        self._secrets = secrets
+        self.client = client or build_web_client(settings, secrets.slack_bot_token or "")
+        self.platform = SlackPlatform(
+            self.client, pace=settings.slack.channel_pace, reveal_broadcast=settings.slack.reveal_broadcast
+        )
+        self.bolt: AsyncApp | None = None
+        self.listeners: Listeners | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int | None:
+        """The port the HTTP endpoint listens on (http mode, once started)."""
+        return self._port
+
+    async def start(self) -> None:
+        """Check the token, attach to the core, then connect; returns once listening."""
+        try:
+            identity = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise SlackSetupError(f"Slack refused the bot token: {exc.response.get('error')}") from None
+        me = BotIdentity(user_id=identity.get("user_id"), bot_id=identity.get("bot_id"))
+        users = UserDirectory(
+            self.client, self.core.clock, timedelta(seconds=self.settings.slack.admin_cache_seconds),
+            frozenset(self.settings.bot.admins),
+        )
+        self.listeners = Listeners(self.core, self.platform, users, me,
+                                   bot_name=str(identity.get("user") or "interview-bot"),
+                                   webhook_retry_handlers=retry_handlers())
+        self.bolt = build_bolt_app(self.client, self._secrets.slack_signing_secret)
+        self.listeners.register(self.bolt)
+        self.core.attach(self.platform)
+        if self.mode == SOCKET:
+            await self._connect_socket(self.bolt)
+        else:
+            await self._serve_http(self.bolt)
+        log.info("Slack connected to team %s as %s (%s mode)", identity.get("team_id"), me.user_id, self.mode)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every Slack request received so far has been handled."""
+        if self.listeners is not None:
+            await self.listeners.drain(timeout)
+
+    async def stop(self) -> None:
+        """Stop taking requests, let the ones in hand finish, then close connections."""
+        if self._socket is not None:
+            # Envelopes not yet acknowledged are redelivered by Slack to the next connection.
+            await self._close_socket(self._socket)
+            self._socket = None
+        if self.listeners is not None:
+            try:
+                await self.listeners.drain(STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("stopping Slack with requests still in hand")
+                self.listeners.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self._port = None
+
+    # --- transports ----------------------------------------------------------------------------
+
+    async def _connect_socket(self, bolt: AsyncApp) -> None:
+        self._socket = AsyncSocketModeHandler(bolt, self._secrets.slack_app_token, web_client=self.client)
+        await self._socket.connect_async()
+
+    @staticmethod
+    async def _close_socket(handler: AsyncSocketModeHandler) -> None:
+        client = handler.client
+        await handler.close_async()
+        # close() cancels the client's loops; let them finish so none is left pending.
+        loops = [f for f in (client.message_processor, client.message_receiver, client.current_session_monitor)
+                 if f is not None]
+        await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _serve_http(self, bolt: AsyncApp) -> None:
+        slack = self.settings.slack
+
+        async def handle(request: web.Request) -> web.Response:
+            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+
+        web_app = web.Application()
+        web_app.router.add_post(slack.http_path, handle)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, slack.http_host, slack.http_port)
+        await site.start()
+        self._port = _bound_port(self._runner, slack.http_port)
+        log.info("Slack endpoint listening on %s:%s%s", slack.http_host, self._port, slack.http_path)
+
+
+def _bound_port(runner: web.AppRunner, configured: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return configured

@@ -1,0 +1,255 @@
+"""The bolt listeners: ``/interview``, the two buttons, the private-answer modal and
+message events, each acknowledged at once and then handed to the core.
+
+Every listener acks first (Slack wants an answer within 3 s) and does the slow work after;
+the work runs as a task the adapter can wait for (``drain``) before shutting down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack.blocks import (
+    ANSWER_BLOCK,
+    PRIVATE_ANSWER_CALLBACK,
+    action_name,
+    modal_answer,
+    modal_metadata,
+    private_answer_modal,
+    render,
+)
+from bot.adapters.slack.events import (
+    BotIdentity,
+    Payload,
+    SeenEvents,
+    channel_ref,
+    command_text,
+    reply_change,
+    team_of,
+)
+from bot.adapters.slack.platform import SlackPlatform
+from bot.adapters.slack.users import UserDirectory
+from bot.core.messages import ACTION_ANSWER_PRIVATELY, Message, Response
+from bot.core.models import ChannelRef, UserRef
+from bot.core.ports import ButtonPressed, CommandInvoked, PrivateAnswerSubmitted
+from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/interview"
+
+# The adapter's own few words; everything else the user reads comes from the core.
+_WORDS = {
+    "en": {
+        "not_in_channel": "I can't post in this channel yet. Invite me with `/invite @{bot}` and try again.",
+        "failed": "Something went wrong on my side; please try again in a moment.",
+        "empty_answer": "Write an answer first.",
+    },
+    "zh": {
+        "not_in_channel": "我还不能在这个频道发言。请先用 `/invite @{bot}` 邀请我，然后重试。",
+        "failed": "出了点问题，请稍后再试。",
+        "empty_answer": "请先写下你的回答。",
+    },
+}
+_NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+class Listeners:
+    """Slack requests in, core events out, the core's answers back to the person."""
+
+    def __init__(
+        self,
+        core: Core,
+        platform: SlackPlatform,
+        users: UserDirectory,
+        me: BotIdentity,
+        *,
+        bot_name: str,
+        webhook_retry_handlers: list[AsyncRetryHandler],
+    ) -> None:
+        self.core = core
+        self.platform = platform
+        self.users = users
+        self.me = me
+        self.bot_name = bot_name
+        self.seen = SeenEvents()
+        self._webhook_retry_handlers = webhook_retry_handlers
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(COMMAND)(self.on_command)
+        app.action(ACTION_ANSWER_PRIVATELY)(self.on_answer_privately)
+        # Every other button (reveal now, and whatever the core offers next) is the core's.
+        app.action(re.compile(r".+"))(self.on_button)
+        app.view(PRIVATE_ANSWER_CALLBACK)(self.on_private_answer)
+        app.event("message")(self.on_message)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until the work of every request received so far is done."""
+        await asyncio.sleep(0)
+        current = asyncio.current_task()
+        while pending := {t for t in self._tasks if t is not current and not t.done()}:
+            done, _ = await asyncio.wait(pending, timeout=timeout)
+            if not done:
+                raise TimeoutError(f"{len(pending)} Slack request(s) still being handled")
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+    # --- listeners (bolt injects arguments by name) ------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, body: Payload) -> None:
+        self._track()
+        await ack()
+        team = team_of(body)
+        channel = channel_ref(team, str(body.get("channel_id") or ""))
+        actor = await self.users.actor(team, str(body.get("user_id") or ""), body.get("user_name"))
+        try:
+            responses = await self.core.handle(CommandInvoked(channel, actor, command_text(body)))
+        except Exception as exc:  # noqa: BLE001 - the person must hear back either way
+            responses = [self._failure(exc)]
+        await self._deliver(responses, channel, actor.user, response_url=body.get("response_url"))
+
+    async def on_answer_privately(self, ack: AsyncAck, body: Payload, action: Payload) -> None:
+        self._track()
+        await ack()
+        value, channel_id = str(action.get("value") or ""), _channel_id(body)
+        trigger_id = body.get("trigger_id")
+        if not value.isdigit() or not channel_id or not trigger_id:
+            log.warning("ignoring an %s click without round, channel or trigger", ACTION_ANSWER_PRIVATELY)
+            return
+        language = await self._language(channel_ref(team_of(body), channel_id))
+        # trigger_id expires 3 s after the click: open the modal before anything else.
+        await self.platform.client.views_open(
+            trigger_id=trigger_id, view=private_answer_modal(int(value), channel_id, language)
+        )
+
+    async def on_button(self, ack: AsyncAck, body: Payload, action: Payload) -> None:
+        self._track()
+        await ack()
+        team = team_of(body)
+        channel = channel_ref(team, _channel_id(body))
+        actor = await self.users.actor(team, _user_id(body), _user_name(body))
+        # Admin checks ("Reveal now") are the core's, on an actor whose is_admin came from
+        # users.info on our side, never from anything in the payload.
+        name = action_name(str(action.get("action_id") or ""))
+        try:
+            responses = await self.core.handle(ButtonPressed(channel, actor, name, str(action.get("value") or "")))
+        except Exception as exc:  # noqa: BLE001
+            responses = [self._failure(exc)]
+        await self._deliver(responses, channel, actor.user)
+
+    async def on_private_answer(self, ack: AsyncAck, body: Payload, view: Payload) -> None:
+        self._track()
+        text = modal_answer(view).strip()
+        if not text:
+            await ack(response_action="errors", errors={ANSWER_BLOCK: self._words()["empty_answer"]})
+            return
+        await ack()
+        where = modal_metadata(view)
+        if where is None:
+            log.warning("ignoring a private-answer modal without its round")
+            return
+        round_id, channel_id = where
+        team = team_of(body)
+        channel = channel_ref(team, channel_id)
+        actor = await self.users.actor(team, _user_id(body), _user_name(body))
+        try:
+            responses = await self.core.handle(PrivateAnswerSubmitted(channel, actor, text, round_id=round_id))
+        except Exception as exc:  # noqa: BLE001
+            responses = [self._failure(exc)]
+        await self._deliver(responses, channel, actor.user)
+
+    async def on_message(self, body: Payload, request: Any) -> None:
+        # bolt acknowledged this event before calling us.
+        self._track()
+        retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+        if not self.seen.first_time(body.get("event_id")):
+            log.debug("event %s delivered again (retry %s); already handled", body.get("event_id"), retry)
+            return
+        change = reply_change(body, self.me)
+        if change is None:
+            return
+        # Only replies in a round's thread matter; others cost no users.info call.
+        if await self.core.repo.round_by_thread(change.thread) is None:
+            return
+        actor = None
+        if change.change != "deleted" and change.user_id:
+            actor = await self.users.actor(change.thread.channel.workspace, change.user_id)
+        await self.core.handle(change.to_event(actor))
+
+    # --- answering the person ----------------------------------------------------------------
+
+    async def _deliver(self, responses: list[Response], channel: ChannelRef, user: UserRef,
+                       response_url: str | None = None) -> None:
+        for response in responses:
+            try:
+                if not response.private:
+                    await self.platform.post_message(channel, response.message)
+                elif response_url:
+                    await self._respond(response_url, response.message)
+                else:
+                    await self.platform.send_private(channel, user, response.message)
+            except SlackApiError as exc:
+                log.warning("could not answer %s in %s: %s", user.user, channel.key, exc.response.get("error"))
+                if not response.private and response_url:
+                    await self._respond(response_url, Message(text=self._failure(exc).message.text))
+
+    async def _respond(self, response_url: str, message: Message) -> None:
+        rendered = render(message)
+        webhook = AsyncWebhookClient(response_url, retry_handlers=self._webhook_retry_handlers)
+        answer = await webhook.send(text=rendered.text, blocks=rendered.blocks, response_type="ephemeral",
+                                    replace_original=False)
+        if answer.status_code != 200:
+            log.warning("response_url answered %s", answer.status_code)
+
+    def _failure(self, exc: Exception) -> Response:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+        if error in _NOT_IN_CHANNEL:
+            return Response(Message(text=self._words()["not_in_channel"].format(bot=self.bot_name)))
+        log.error("handling a Slack request failed", exc_info=exc)
+        return Response(Message(text=self._words()["failed"]))
+
+    def _words(self) -> dict[str, str]:
+        return _WORDS.get(self.core.settings.language, _WORDS["en"])
+
+    async def _language(self, channel: ChannelRef) -> str:
+        subscription = await self.core.repo.get_subscription(channel)
+        return (subscription.language if subscription else None) or self.core.settings.language
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+
+def _channel_id(body: Payload) -> str:
+    channel = body.get("channel")
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    container = body.get("container")
+    return str(container.get("channel_id") or "") if isinstance(container, dict) else ""
+
+
+def _user_id(body: Payload) -> str:
+    user = body.get("user")
+    return str(user.get("id") or "") if isinstance(user, dict) else ""
+
+
+def _user_name(body: Payload) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict):
+        name = user.get("name") or user.get("username")
+        return str(name) if name else None
+    return None
