@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
@@ -19,6 +20,7 @@ from bot.content.matching import KeywordGrader
 from bot.core.clock import Clock, SystemClock
 from bot.core.models import Subscription
 from bot.core.service import Core, CoreSettings
+from bot.ops import OpsServer, PrometheusMetrics
 from bot.scheduling.scheduler import PostOutcome, RoundScheduler
 from bot.storage.db import migrate, open_engine, session_factory
 from bot.storage.repository import SqlRepository
@@ -33,7 +35,9 @@ class App:
     engine: AsyncEngine
     core: Core
     scheduler: RoundScheduler
+    metrics: PrometheusMetrics
     console: ConsoleAdapter | None = None
+    ops: OpsServer | None = None
     started: list[PostOutcome] = field(default_factory=list)
 
     async def start(self, *, paused_jobs: bool = False) -> None:
@@ -45,8 +49,19 @@ class App:
                     Subscription(channel=channel, schedule=self.settings.schedule.to_schedule())
                 )
         self.started = await self.scheduler.start(paused=paused_jobs)
+        if self.settings.ops.enabled:
+            self.ops = OpsServer(self.metrics, self.healthy, self.settings.ops.host, self.settings.ops.port)
+            await self.ops.start()
+
+    async def healthy(self) -> bool:
+        """Up when the scheduler runs and the database answers."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return self.scheduler.scheduler.running
 
     async def close(self) -> None:
+        if self.ops is not None:
+            await self.ops.stop()
         self.scheduler.shutdown()
         await self.engine.dispose()
 
@@ -64,8 +79,10 @@ async def build_app(
     clock = clock or SystemClock()
     engine = open_engine(settings.storage.url, echo=settings.storage.echo)
     await migrate(engine)
+    metrics = PrometheusMetrics()
     core = Core(
         repository=SqlRepository(session_factory(engine)),
+        metrics=metrics,
         bank=bank,
         clock=clock,
         grader=KeywordGrader(),
@@ -84,7 +101,8 @@ async def build_app(
     if console_out is not None:
         console = ConsoleAdapter(core, console_out, channel=settings.console.channel, user=settings.console.user,
                                  charts_dir=settings.practice.charts_dir)
-    return App(settings=settings, bank=bank, engine=engine, core=core, scheduler=scheduler, console=console)
+    return App(settings=settings, bank=bank, engine=engine, core=core, scheduler=scheduler, metrics=metrics,
+               console=console)
 
 
 async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, *, clock: Clock | None = None) -> int:

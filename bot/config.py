@@ -99,6 +99,13 @@ class PracticeSettings:
 
 
 @dataclass(frozen=True)
+class OpsSettings:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 9108
+
+
+@dataclass(frozen=True)
 class ConsoleSettings:
     channel: str = "console"
     user: str = "you"
@@ -142,6 +149,7 @@ class Settings:
     schedule: ScheduleDefaults = field(default_factory=ScheduleDefaults)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -386,6 +394,11 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "study_count": _Key("study_count", _int_between(1, 20)),
         "study_answer_minutes": _Key("study_answer_minutes", _int_between(1, 60)),
         "charts_dir": _Key("charts_dir", _path),
+    },
+    "ops": {
+        "enabled": _Key("enabled", _bool),
+        "host": _Key("host", _nonempty),
+        "port": _Key("port", _port),
     },
     "logging": {
         "level": _Key("level", _choice("DEBUG", "INFO", "WARNING", "ERROR", upper=True)),

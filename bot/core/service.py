@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time as time_module
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -22,6 +23,7 @@ from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_
 from bot.core.i18n import t
 from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
 from bot.core.learning import Learning
+from bot.core.metrics import Metrics, NullMetrics
 from bot.core.models import Actor, ChannelRef, Round, Subscription, ThreadRef
 from bot.core.study import StudySessions
 from bot.core.ports import (
@@ -88,8 +90,10 @@ class Core:
         clock: Clock,
         grader: Grader,
         settings: CoreSettings,
+        metrics: Metrics | None = None,
     ) -> None:
         self.repo = repository
+        self.metrics: Metrics = metrics or NullMetrics()
         self.bank = bank
         self.clock = clock
         self.grader = grader
@@ -113,7 +117,17 @@ class Core:
 
     async def handle(self, event: InboundEvent) -> list[Response]:
         """The one entry point for adapters: returns what to tell the event's author."""
-        return await self._handlers[type(event)](event)
+        started = time_module.perf_counter()
+        try:
+            return await self._handlers[type(event)](event)
+        except Exception:
+            self.metrics.count("errors", where=type(event).__name__)
+            raise
+        finally:
+            if isinstance(event, CommandInvoked):
+                name = event.text.split(" ", 1)[0] or "help"
+                self.metrics.observe("command_seconds", time_module.perf_counter() - started,
+                                     command=name if name.isalpha() else "other")
 
     # --- rounds ------------------------------------------------------------------------
 
@@ -176,6 +190,7 @@ class Core:
             except Exception:
                 log.exception("could not open a thread for round %s; replies go to the channel", claimed.id)
         round_ = await self.repo.mark_posted(claimed.id, posted, thread)
+        self.metrics.count("posts", platform=channel.platform)
         log.info("posted round %s (%s) in %s", round_.id, question.id, channel.key)
         self.timers.reveal_scheduled(round_)
         return round_
@@ -217,6 +232,7 @@ class Core:
             else:
                 await platform.post_message(round_.channel, message)
         await self.repo.finish_reveal(round_id, self.clock.now())
+        self.metrics.count("reveals", platform=round_.channel.platform)
         log.info("revealed round %s in %s", round_id, round_.channel.key)
         await self.study.after_reveal(round_)
         return True
@@ -251,8 +267,10 @@ class Core:
         if round_ is None or question is None or not event.text.strip():
             return []
         result = self.grader.grade(question, event.text)
-        await self.repo.add_reply(round_.id, event.actor, event.text, False, result.covered,
-                                  result.score, self.clock.now(), message_id=event.message_id)
+        stored = await self.repo.add_reply(round_.id, event.actor, event.text, False, result.covered,
+                                           result.score, self.clock.now(), message_id=event.message_id)
+        if stored is not None:
+            self.metrics.count("replies", platform=event.thread.channel.platform, kind="public")
         return []
 
     async def _on_thread_edit(self, event: ThreadReplyEdited) -> list[Response]:
@@ -291,6 +309,7 @@ class Core:
         result = self.grader.grade(question, event.text)
         await self.repo.add_reply(round_.id, event.actor, event.text, True, result.covered,
                                   result.score, self.clock.now())
+        self.metrics.count("replies", platform=event.channel.platform, kind="private")
         text = t("answer.saved", language, round_id=round_.id, covered=len(result.covered),
                  total=len(question.key_points))
         if result.missed:
