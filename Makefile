@@ -16,8 +16,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/interview-bot run
 
+# The whole suite on SQLite, then again with every app on PostgreSQL when one answers on
+# 127.0.0.1:5432 (always in CI, where .ci/run starts it).
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+	@if [ -n "$$CI" ] || pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+		echo "== the suite again on PostgreSQL =="; \
+		INTERVIEW_BOT_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q; \
+	else \
+		echo "== no PostgreSQL on 127.0.0.1:5432: skipped the PostgreSQL pass =="; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache data

@@ -145,9 +145,26 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
-def settings_env(pack_dir: Path, tmp_path: Path) -> dict[str, str]:
+async def default_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """The database every app in a test uses unless the test picks one: SQLite, or with
+    INTERVIEW_BOT_TEST_DATABASE=postgresql (the second pass of ``make test``) a fresh
+    PostgreSQL database, so the whole suite runs on both."""
+    if os.environ.get("INTERVIEW_BOT_TEST_DATABASE") != "postgresql":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    url = await _create_pg_database()
+    if url is None:
+        pytest.fail(f"INTERVIEW_BOT_TEST_DATABASE=postgresql but {PG_ADMIN_URL} does not answer")
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture
+def settings_env(pack_dir: Path, tmp_path: Path, default_database_url: str) -> dict[str, str]:
     return {
-        "INTERVIEW_BOT_STORAGE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "INTERVIEW_BOT_STORAGE__URL": default_database_url,
         "INTERVIEW_BOT_CONTENT__PATHS": str(pack_dir),
         "INTERVIEW_BOT_SCHEDULE__TIMEZONE": "UTC",
         "INTERVIEW_BOT_SCHEDULE__TIME": "09:30",
