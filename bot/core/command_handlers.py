@@ -144,7 +144,23 @@ async def _leaderboard(core: Core, event: CommandInvoked, command: Command, _s: 
     return [Response(views.leaderboard_message(standings, command.text, language), private=False)]
 
 
+async def _hint(core: Core, event: CommandInvoked, _c: Command, _s: Subscription | None,
+                language: str) -> list[Response]:
+    """The next key point's name for the current round, one at a time, privately."""
+    round_ = await core.repo.current_round(event.channel)
+    question = core.bank.get(round_.question_id) if round_ else None
+    if round_ is None or question is None:
+        return [private_reply(t("round.none_open", language))]
+    total = len(question.key_points)
+    used = await core.repo.take_hint(round_.id, event.actor.user, total, core.clock.now())
+    if used > total:
+        return [private_reply(t("hint.none_left", language, total=total))]
+    return [private_reply(t("hint.line", language, number=used, total=total,
+                            name=question.key_points[used - 1].name))]
+
+
 _PRACTICE_COMMANDS = {
+    "hint": _hint,
     "study start": _study_start,
     "study next": _study_next,
     "study stop": _study_stop,

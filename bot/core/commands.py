@@ -27,6 +27,7 @@ USAGE = {
     "schedule": "/interview schedule set|show|pause|resume",
     "schedule set": "/interview schedule set HH:MM [TIMEZONE] [DAYS] [reveal=6h] [tags=a,b] [lang=en|zh]",
     "stats": "/interview stats",
+    "hint": "/interview hint",
     "help": "/interview help",
     "study": "/interview study start|next|stop",
     "study start": "/interview study start [tags=a,b] [count=5] [answer_minutes=3]",
@@ -105,7 +106,7 @@ def parse_command(text: str) -> Command:
     rest = rest.strip()
     if name in ("", "help"):
         return Command("help")
-    if name in ("question", "reveal", "skip", "stats"):
+    if name in ("question", "reveal", "skip", "stats", "hint"):
         if rest:
             raise UsageError(name, f"`{name}` takes no arguments")
         return Command(name)

@@ -223,9 +223,10 @@ class Core:
         subscription = await self.repo.get_subscription(round_.channel)
         language = self._language(subscription)
         replies = await self.repo.replies_for_round(round_id)
+        hints = await self.repo.hints_for_round(round_id)
         for message in (
             views.reveal_message(round_, question, language),
-            views.summary_message(round_, question, replies, language),
+            views.summary_message(round_, question, replies, language, hints),
         ):
             if round_.thread is not None:
                 await platform.reply_in_thread(round_.thread, message)

@@ -73,8 +73,12 @@ def reveal_message(round_: Round, question: Question, language: str) -> Message:
     )
 
 
-def summary_message(round_: Round, question: Question, replies: list[Reply], language: str) -> Message:
-    """Who answered and, per person, which key points their answers covered together."""
+def summary_message(
+    round_: Round, question: Question, replies: list[Reply], language: str, hints: dict[str, int] | None = None
+) -> Message:
+    """Who answered and, per person, which key points their answers covered together (and
+    how many hints they took)."""
+    hints = hints or {}
     if not replies:
         return Message(
             text=t("summary.nobody", language),
@@ -93,6 +97,9 @@ def summary_message(round_: Round, question: Question, replies: list[Reply], lan
         missed = [n for n in names if n not in covered]
         name = defuse_mentions(user_replies[-1].user_name)
         line = "• " + t("summary.line", language, name=name, covered=len(hit), total=len(names))
+        used = hints.get(user_replies[-1].user.key, 0)
+        if used:
+            line += " " + t("summary.hints", language, count=used)
         if hit:
             line += f"\n   ✓ {t('summary.covered', language)}: {', '.join(hit)}"
         if missed:

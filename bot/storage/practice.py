@@ -31,6 +31,7 @@ from bot.core.models import (
 from bot.storage.rows import channel_is, channel_ref, study_record
 from bot.storage.tables import (
     ChannelRow,
+    HintRow,
     PracticeRow,
     ReplyRow,
     ReviewCardRow,
@@ -182,6 +183,28 @@ class PracticeLedger:
             conditions.append(RoundRow.id == round_id)
         found = await self._rounds(*conditions, newest_first=True, limit=1)
         return found[0] if found else None
+
+    async def take_hint(self, round_id: int, user: UserRef, limit: int, now: datetime) -> int:
+        """Count one more hint for the person in the round, up to ``limit``; returns how many
+        they have now (``limit`` + 1 when none was left)."""
+        async with self._sessions.begin() as session:
+            row = await session.scalar(select(HintRow).where(
+                HintRow.round_id == round_id, HintRow.platform == user.platform, HintRow.user_id == user.user))
+            if row is None:
+                row = HintRow(round_id=round_id, platform=user.platform, user_id=user.user, used=0, updated_at=now)
+                session.add(row)
+            if row.used >= limit:
+                return limit + 1
+            row.used += 1
+            row.updated_at = now
+            return row.used
+
+    async def hints_for_round(self, round_id: int) -> dict[str, int]:
+        """User key -> hints used, for the reveal summary."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(HintRow.platform, HintRow.user_id, HintRow.used).where(HintRow.round_id == round_id))
+            return {f"{platform}:{user}": used for platform, user, used in rows if used}
 
     # --- people -------------------------------------------------------------------------------
 

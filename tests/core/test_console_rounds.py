@@ -173,3 +173,24 @@ async def test_chinese_channel_gets_chinese_interface(make_session) -> None:
     assert "每日一题" in saved
     posted = await bot.say("/interview question")
     assert "练习题" in posted and "私下作答" in posted
+
+
+async def test_hints_reveal_one_key_point_at_a_time_and_show_in_the_summary(make_session) -> None:
+    bot = await make_session()
+    assert "no open question" in await bot.say("/interview hint")
+    await bot.say("/interview question")
+    question = bot.core.bank.get((await bot.core.repo.get_round(1)).question_id)
+    total = len(question.key_points)
+    first = await bot.say("/interview hint")
+    assert first.startswith("(only you can see this)")
+    assert f"Hint 1 of {total}: {question.key_points[0].name}" in first
+    assert f"Hint 2 of {total}: {question.key_points[1].name}" in await bot.say("/interview hint")
+    for _ in range(total - 2):
+        await bot.say("/interview hint")
+    assert f"No hints left: all {total} key points were shown." in await bot.say("/interview hint")
+    await bot.say("/as alice /interview hint")
+    await bot.say(question.key_points[0].name)
+    await bot.say(f"/as alice {question.key_points[0].name}")
+    revealed = await bot.say("/interview reveal")
+    assert f"you: 1 of {total} key points ({total} hint(s) used)" in revealed
+    assert f"alice: 1 of {total} key points (1 hint(s) used)" in revealed
