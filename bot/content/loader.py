@@ -55,10 +55,13 @@ class Bank:
         self.packs: tuple[Pack, ...] = tuple(packs)
         self.questions: tuple[Question, ...] = tuple(q for pack in self.packs for q in pack.questions)
         self._by_id: dict[str, Question] = {}
-        for question in self.questions:
-            if question.id in self._by_id:
-                raise ValueError(f"duplicate question id {question.id!r}")
-            self._by_id[question.id] = question
+        self._pack_of: dict[str, str] = {}
+        for pack in self.packs:
+            for question in pack.questions:
+                if question.id in self._by_id:
+                    raise ValueError(f"duplicate question id {question.id!r}")
+                self._by_id[question.id] = question
+                self._pack_of[question.id] = pack.id
 
     def get(self, question_id: str) -> Question | None:
         return self._by_id.get(question_id)
@@ -69,12 +72,20 @@ class Bank:
     def __iter__(self) -> Iterator[Question]:
         return iter(self.questions)
 
-    def filter(self, tags: Iterable[str]) -> tuple[Question, ...]:
-        """Questions carrying any of the tags; no tags means every question."""
-        wanted = set(tags)
-        if not wanted:
-            return self.questions
-        return tuple(q for q in self.questions if wanted.intersection(q.tags))
+    def filter(self, tags: Iterable[str], exclude_packs: Iterable[str] = ()) -> tuple[Question, ...]:
+        """Questions carrying any of the tags (no tags: every question), leaving out the
+        questions of ``exclude_packs``."""
+        wanted, excluded = set(tags), set(exclude_packs)
+        return tuple(
+            q for q in self.questions
+            if (not wanted or wanted.intersection(q.tags)) and self._pack_of[q.id] not in excluded
+        )
+
+    def pack_of(self, question_id: str) -> str | None:
+        return self._pack_of.get(question_id)
+
+    def get_pack(self, pack_id: str) -> Pack | None:
+        return next((p for p in self.packs if p.id == pack_id), None)
 
     def all_tags(self) -> list[str]:
         return sorted({tag for q in self.questions for tag in q.tags})

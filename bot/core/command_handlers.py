@@ -159,8 +159,19 @@ async def _hint(core: Core, event: CommandInvoked, _c: Command, _s: Subscription
                             name=question.key_points[used - 1].name))]
 
 
+async def _packs(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,
+                 language: str) -> list[Response]:
+    if command.name == "packs list":
+        return [private_reply(await core.packs.describe(event.channel, language))]
+    enabled = command.name == "packs enable"
+    return [private_reply(await core.packs.set_enabled(event.channel, command.text, enabled, language))]
+
+
 _PRACTICE_COMMANDS = {
     "hint": _hint,
+    "packs list": _packs,
+    "packs enable": _packs,
+    "packs disable": _packs,
     "study start": _study_start,
     "study next": _study_next,
     "study stop": _study_stop,

@@ -35,8 +35,11 @@ USAGE = {
     "rate": "/interview rate again|hard|good|easy [ROUND]",
     "me": "/interview me timezone ZONE | me lang en|zh",
     "leaderboard": "/interview leaderboard [week|month|all]",
+    "packs": "/interview packs list | packs enable PACK | packs disable PACK",
 }
-ADMIN_COMMANDS = frozenset({"reveal", "skip", "schedule set", "schedule pause", "schedule resume"})
+ADMIN_COMMANDS = frozenset(
+    {"reveal", "skip", "schedule set", "schedule pause", "schedule resume", "packs enable", "packs disable"}
+)
 RATINGS = ("again", "hard", "good", "easy")
 LEADERBOARD_WINDOWS = ("week", "month", "all")
 MAX_STUDY_COUNT = 20
@@ -129,6 +132,15 @@ def parse_command(text: str) -> Command:
         return _parse_rate(rest)
     if name == "me":
         return _parse_me(rest)
+    if name == "packs":
+        sub, _, pack_id = rest.partition(" ")
+        sub, pack_id = sub.lower() or "list", pack_id.strip()
+        if sub == "list" and not pack_id:
+            return Command("packs list")
+        if sub in ("enable", "disable") and pack_id and " " not in pack_id:
+            return Command(f"packs {sub}", pack_id)
+        raise UsageError("packs", f"unknown packs action {sub!r}" if sub not in ("enable", "disable") else
+                         "name one pack id")
     if name == "leaderboard":
         window = rest.lower() or "week"
         if window not in LEADERBOARD_WINDOWS:

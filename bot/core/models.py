@@ -175,3 +175,15 @@ class Standing:
     rounds: int
     answers: int
     points: float  # sum over rounds of the person's best coverage in that round
+
+
+@dataclass(frozen=True)
+class StoredPack:
+    """A pack uploaded from chat, as stored: its YAML source and who uploaded it."""
+
+    pack_id: str
+    title: str
+    source: str
+    filename: str
+    uploaded_by: str
+    uploaded_at: datetime

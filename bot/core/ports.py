@@ -23,6 +23,7 @@ from bot.core.models import (
     Round,
     Standing,
     StudySession,
+    StoredPack,
     StudyStatus,
     Subscription,
     ThreadRef,
@@ -102,6 +103,16 @@ class PracticeAnswerSubmitted:
 
 
 @dataclass(frozen=True)
+class PackUploaded:
+    """A pack file an admin shared with the bot (a Discord attachment, a Slack file)."""
+
+    channel: ChannelRef
+    actor: Actor
+    filename: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ButtonPressed:
     channel: ChannelRef
     actor: Actor
@@ -116,6 +127,7 @@ InboundEvent = (
     | ThreadReplyDeleted
     | PrivateAnswerSubmitted
     | PracticeAnswerSubmitted
+    | PackUploaded
     | ButtonPressed
 )
 
@@ -266,3 +278,17 @@ class Repository(Protocol):
     async def standings(self, channel: ChannelRef, since: datetime | None) -> list[Standing]: ...
 
     async def answers_since(self, channel: ChannelRef, since: datetime) -> list[tuple[datetime, str]]: ...
+
+    # --- uploaded packs (see bot.storage.packs) ------------------------------------------
+
+    async def save_pack(
+        self, pack_id: str, title: str, source: str, filename: str, uploaded_by: str, now: datetime
+    ) -> None: ...
+
+    async def stored_packs(self) -> list[StoredPack]: ...
+
+    async def packs_version(self) -> tuple[int, datetime | None]: ...
+
+    async def disabled_packs(self, channel: ChannelRef) -> set[str]: ...
+
+    async def set_pack_enabled(self, channel: ChannelRef, pack_id: str, enabled: bool, now: datetime) -> None: ...

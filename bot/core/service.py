@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.content.loader import Bank
 from bot.content.model import Question
 from bot.core import views
 from bot.core.clock import Clock
@@ -24,6 +25,7 @@ from bot.core.i18n import t
 from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
+from bot.core.packs import PackManager
 from bot.core.models import Actor, ChannelRef, Round, Subscription, ThreadRef
 from bot.core.study import StudySessions
 from bot.core.ports import (
@@ -31,6 +33,7 @@ from bot.core.ports import (
     ChatPlatform,
     CommandInvoked,
     InboundEvent,
+    PackUploaded,
     PracticeAnswerSubmitted,
     PrivateAnswerSubmitted,
     Repository,
@@ -47,12 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REVEAL_LEASE = timedelta(minutes=10)
-
-
-class QuestionBank(Protocol):
-    def get(self, question_id: str) -> Question | None: ...
-
-    def filter(self, tags: tuple[str, ...] | list[str]) -> tuple[Question, ...]: ...
 
 
 class Grader(Protocol):
@@ -86,7 +83,7 @@ class Core:
         self,
         *,
         repository: Repository,
-        bank: QuestionBank,
+        bank: Bank,
         clock: Clock,
         grader: Grader,
         settings: CoreSettings,
@@ -102,6 +99,7 @@ class Core:
         self.platforms: dict[str, ChatPlatform] = {}
         self.learning = Learning(self, settings.day_rollover)
         self.study = StudySessions(self)
+        self.packs = PackManager(self, bank.packs)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
             CommandInvoked: self._on_command,
             ThreadReplyCreated: self._on_thread_reply,
@@ -109,6 +107,7 @@ class Core:
             ThreadReplyDeleted: self._on_thread_delete,
             PrivateAnswerSubmitted: self._on_private_answer,
             PracticeAnswerSubmitted: self._on_practice_answer,
+            PackUploaded: self._on_pack_uploaded,
             ButtonPressed: self._on_button,
         }
 
@@ -119,6 +118,7 @@ class Core:
         """The one entry point for adapters: returns what to tell the event's author."""
         started = time_module.perf_counter()
         try:
+            await self.packs.refresh()
             return await self._handlers[type(event)](event)
         except Exception:
             self.metrics.count("errors", where=type(event).__name__)
@@ -162,6 +162,7 @@ class Core:
         new message with its own thread) and schedule its reveal."""
         subscription = await self.repo.get_subscription(channel)
         schedule = subscription.schedule if subscription else self.settings.default_schedule
+        await self.packs.refresh()
         picked = await self._next_question(channel, tags)
         if picked is None:
             return None
@@ -213,6 +214,7 @@ class Core:
         round_ = await self.repo.claim_reveal(round_id, self.clock.now(), REVEAL_LEASE)
         if round_ is None:
             return False
+        await self.packs.refresh()
         question = self.bank.get(round_.question_id)
         platform = self.platforms.get(round_.channel.platform)
         if question is None or platform is None:
@@ -241,7 +243,7 @@ class Core:
     async def _next_question(self, channel: ChannelRef, tags: tuple[str, ...]) -> tuple[Question, int] | None:
         """No question repeats in a channel until every eligible one was asked; then a new
         cycle starts. The order inside a cycle is a stable shuffle per channel and cycle."""
-        eligible = self.bank.filter(tags)
+        eligible = self.bank.filter(tags, await self.repo.disabled_packs(channel))
         if not eligible:
             return None
         cycle, asked = await self.repo.asked_in_cycle(channel)
@@ -316,6 +318,12 @@ class Core:
         if result.missed:
             text += " " + t("answer.missed", language, missed=", ".join(result.missed))
         return [private_reply(text)]
+
+    async def _on_pack_uploaded(self, event: PackUploaded) -> list[Response]:
+        language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))
+        if not self.is_admin(event.actor):
+            return [private_reply(t("admin.only", language, command="packs upload"))]
+        return [private_reply(await self.packs.upload(event.actor, event.filename, event.text, language))]
 
     async def _on_practice_answer(self, event: PracticeAnswerSubmitted) -> list[Response]:
         language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))

@@ -23,6 +23,7 @@ from bot.core.models import (
     ThreadRef,
     UserRef,
 )
+from bot.storage.packs import PackLedger
 from bot.storage.practice import PracticeLedger
 from bot.storage.rows import channel_is, channel_ref, reply_record, round_record, subscription_record
 from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, SubscriptionRow
@@ -32,7 +33,7 @@ _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
 _POSTED = RoundStatus.OPEN.value
 
 
-class SqlRepository(PracticeLedger):
+class SqlRepository(PracticeLedger, PackLedger):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 

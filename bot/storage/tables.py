@@ -203,3 +203,29 @@ class HintRow(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     used: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PackRow(Base):
+    """A question pack uploaded from chat: its YAML, linted before it was stored."""
+
+    __tablename__ = "packs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_id: Mapped[str] = mapped_column(String(128), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    source: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(String(256))
+    uploaded_by: Mapped[str] = mapped_column(String(256))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DisabledPackRow(Base):
+    """A pack an admin took out of a channel's rotation (every pack is in by default)."""
+
+    __tablename__ = "disabled_packs"
+    __table_args__ = (UniqueConstraint("channel_id", "pack_id", name="uq_disabled_packs_channel_pack"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    pack_id: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

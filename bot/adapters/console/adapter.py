@@ -17,7 +17,7 @@ from typing import TextIO
 
 from bot.core.messages import Message, Response
 from bot.core.models import Actor, ChannelRef, MessageRef, ThreadRef, UserRef
-from bot.core.ports import CommandInvoked, ThreadReplyCreated, ThreadReplyDeleted, ThreadReplyEdited
+from bot.core.ports import CommandInvoked, PackUploaded, ThreadReplyCreated, ThreadReplyDeleted, ThreadReplyEdited
 from bot.core.service import Core
 
 PLATFORM = "console"
@@ -26,7 +26,8 @@ WORKSPACE = "local"
 CONSOLE_HELP = (
     "Console: `/interview help` lists the commands. Any other line answers in the current "
     "question's thread (`>N text` answers round N). `/edit mK text` and `/delete mK` change "
-    "your reply mK. `/as NAME line` speaks as someone else. `/quit` leaves."
+    "your reply mK. `/as NAME line` speaks as someone else. `/upload FILE` shares a question "
+    "pack with the bot. `/quit` leaves."
 )
 
 
@@ -100,6 +101,8 @@ class ConsoleAdapter:
             await self._deliver(actor, await self.core.handle(event))
         elif text.startswith("/edit ") or text.startswith("/delete "):
             await self._change_reply(actor, text)
+        elif text.startswith("/upload "):
+            await self._upload(actor, Path(text.split(maxsplit=1)[1]).expanduser())
         elif text.startswith("/"):
             self._write(CONSOLE_HELP)
         else:
@@ -142,6 +145,15 @@ class ConsoleAdapter:
             self._write("(usage: /edit mK new text)")
             return
         await self._deliver(actor, await self.core.handle(event))
+
+    async def _upload(self, actor: Actor, path: Path) -> None:
+        """Share a pack file with the bot, as an attachment would on a platform."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._write(f"(cannot read {path}: {exc})")
+            return
+        await self._deliver(actor, await self.core.handle(PackUploaded(self.channel, actor, path.name, text)))
 
     async def _deliver(self, actor: Actor, responses: list[Response]) -> None:
         for response in responses:

@@ -1,0 +1,92 @@
+"""The live question bank: shipped pack files plus packs uploaded from chat, and each
+channel's choice of packs.
+
+Uploaded packs live in the ledger; every instance reloads them when their version changes,
+so an upload on one instance is seen by all. A bad upload is rejected whole. Part of the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.content.errors import ContentErrors
+from bot.content.loader import Bank, load_pack_text
+from bot.content.model import Pack
+from bot.core.i18n import t
+from bot.core.models import Actor, ChannelRef
+
+if TYPE_CHECKING:
+    from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS_SHOWN = 10
+
+
+class PackManager:
+    def __init__(self, core: Core, file_packs: tuple[Pack, ...]) -> None:
+        self.core = core
+        self.file_packs = file_packs
+        self.uploaded: tuple[Pack, ...] = ()
+        self._version: tuple[int, datetime | None] | None = None
+
+    async def refresh(self) -> None:
+        """Reload uploaded packs if any changed since the last look (one small query)."""
+        version = await self.core.repo.packs_version()
+        if version == self._version:
+            return
+        packs = []
+        for stored in await self.core.repo.stored_packs():
+            try:
+                packs.append(load_pack_text(stored.source, stored.filename))
+            except ContentErrors as exc:  # linted on upload; only a newer linter could object
+                log.error("stored pack %s no longer loads, leaving it out:\n%s", stored.pack_id, exc)
+        self.uploaded = tuple(packs)
+        self.core.bank = self._combine(self.uploaded)
+        self._version = version
+
+    def _combine(self, uploaded: tuple[Pack, ...]) -> Bank:
+        return Bank(self.file_packs + uploaded)
+
+    async def upload(self, actor: Actor, filename: str, text: str, language: str) -> str:
+        """Lint and store a pack; on any error nothing is stored and the errors come back
+        with their line numbers."""
+        try:
+            pack = load_pack_text(text, filename)
+        except ContentErrors as exc:
+            shown = exc.errors[:MAX_ERRORS_SHOWN]
+            lines = "\n".join(str(e) for e in shown)
+            if len(exc.errors) > len(shown):
+                lines += "\n…"
+            return t("packs.rejected", language, filename=filename, count=len(exc.errors), errors=lines)
+        await self.refresh()
+        if any(p.id == pack.id for p in self.file_packs):
+            return t("packs.conflict", language, reason=t("packs.shipped_id", language, pack_id=pack.id))
+        others = tuple(p for p in self.uploaded if p.id != pack.id)
+        try:
+            self._combine(others + (pack,))
+        except ValueError as exc:  # a question id another pack already uses
+            return t("packs.conflict", language, reason=str(exc))
+        await self.core.repo.save_pack(pack.id, pack.title, text, filename, actor.user.key, self.core.clock.now())
+        await self.refresh()
+        log.info("pack %s uploaded by %s: %s questions", pack.id, actor.user.key, len(pack.questions))
+        return t("packs.saved", language, pack_id=pack.id, count=len(pack.questions))
+
+    async def describe(self, channel: ChannelRef, language: str) -> str:
+        await self.refresh()
+        disabled = await self.core.repo.disabled_packs(channel)
+        lines = [
+            t("packs.line", language, pack_id=pack.id, title=pack.title, count=len(pack.questions),
+              state=t("packs.off" if pack.id in disabled else "packs.on", language))
+            for pack in self.core.bank.packs
+        ]
+        return "\n".join(lines)
+
+    async def set_enabled(self, channel: ChannelRef, pack_id: str, enabled: bool, language: str) -> str:
+        await self.refresh()
+        if self.core.bank.get_pack(pack_id) is None:
+            return t("packs.unknown", language, pack_id=pack_id)
+        await self.core.repo.set_pack_enabled(channel, pack_id, enabled, self.core.clock.now())
+        return t("packs.enabled" if enabled else "packs.disabled", language, pack_id=pack_id)

@@ -1,0 +1,66 @@
+"""Uploaded question packs and each channel's pack selection, in the ledger so that every
+instance sees the same bank. A mixin of ``SqlRepository``; each method is one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.models import ChannelRef, StoredPack
+from bot.storage.rows import channel_is
+from bot.storage.tables import ChannelRow, DisabledPackRow, PackRow
+
+
+class PackLedger:
+    _sessions: async_sessionmaker[AsyncSession]
+
+    async def _channel_id(self, session: AsyncSession, channel: ChannelRef, now: datetime | None) -> int | None:
+        raise NotImplementedError
+
+    async def save_pack(
+        self, pack_id: str, title: str, source: str, filename: str, uploaded_by: str, now: datetime
+    ) -> None:
+        """Store an uploaded pack, replacing an earlier upload with the same id."""
+        async with self._sessions.begin() as session:
+            row = await session.scalar(select(PackRow).where(PackRow.pack_id == pack_id))
+            if row is None:
+                session.add(PackRow(pack_id=pack_id, title=title, source=source, filename=filename,
+                                    uploaded_by=uploaded_by, uploaded_at=now))
+            else:
+                row.title, row.source, row.filename = title, source, filename
+                row.uploaded_by, row.uploaded_at = uploaded_by, now
+
+    async def stored_packs(self) -> list[StoredPack]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(PackRow).order_by(PackRow.pack_id))
+            return [StoredPack(r.pack_id, r.title, r.source, r.filename, r.uploaded_by, r.uploaded_at) for r in rows]
+
+    async def packs_version(self) -> tuple[int, datetime | None]:
+        """Changes whenever a pack is uploaded: (how many, newest upload time)."""
+        async with self._sessions() as session:
+            count, newest = (await session.execute(select(func.count(PackRow.id), func.max(PackRow.uploaded_at)))).one()
+            return int(count), newest
+
+    async def disabled_packs(self, channel: ChannelRef) -> set[str]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(DisabledPackRow.pack_id).join(ChannelRow, ChannelRow.id == DisabledPackRow.channel_id)
+                .where(channel_is(channel))
+            )
+            return set(rows)
+
+    async def set_pack_enabled(self, channel: ChannelRef, pack_id: str, enabled: bool, now: datetime) -> None:
+        async with self._sessions.begin() as session:
+            channel_id = await self._channel_id(session, channel, now)
+            if enabled:
+                await session.execute(delete(DisabledPackRow).where(
+                    DisabledPackRow.channel_id == channel_id, DisabledPackRow.pack_id == pack_id))
+                return
+            try:
+                async with session.begin_nested():
+                    session.add(DisabledPackRow(channel_id=channel_id, pack_id=pack_id, updated_at=now))
+            except IntegrityError:
+                pass  # already disabled
