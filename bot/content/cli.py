@@ -1,4 +1,4 @@
-"""The `interview-bot content ...` commands: import, lint, list and show question packs.
+"""The `interview-bot content ...` commands: import, lint, list, show and grade.
 
 bot/cli.py mounts add_content_parser() and calls run_content_command(). Imports only
 bot.content (never bot.core, bot.storage or adapters).
@@ -7,6 +7,8 @@ bot.content (never bot.core, bot.storage or adapters).
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TextIO
@@ -15,12 +17,13 @@ from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, import_markdown, slugify
 from bot.content.lint import check_paths
 from bot.content.loader import Bank, load_pack_text
+from bot.content.matching import Grader, KeywordGrader
 from bot.content.model import Question
 
 
 def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add `content` and its subcommands; the chosen one ends up in args.content_command."""
-    content = subparsers.add_parser("content", help="import, lint, list and show question packs",
+    content = subparsers.add_parser("content", help="import, lint, list, show and grade question packs",
                                     description="Work with the question bank (YAML packs).")
     commands = content.add_subparsers(dest="content_command", required=True, metavar="COMMAND")
 
@@ -42,11 +45,20 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
     show = commands.add_parser("show", help="a question with its key points and reference answer")
     show.add_argument("question_id", metavar="ID")
+
+    grade = commands.add_parser("grade", help="grade an answer read from stdin against a question's key points",
+                                description="Read an answer on stdin and print JSON: question, covered and "
+                                            "missed key points, score from 0.0 to 1.0.")
+    grade.add_argument("question_id", metavar="QUESTION_ID")
     return content
 
 
-def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: TextIO, err: TextIO) -> int:
-    """Run the parsed `content` subcommand; returns the process exit code."""
+def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: TextIO, err: TextIO,
+                        inp: TextIO | None = None, grader: Grader | None = None) -> int:
+    """Run the parsed `content` subcommand; returns the process exit code.
+
+    inp is where `grade` reads the answer (default: sys.stdin); grader defaults to KeywordGrader.
+    """
     command: str = args.content_command
     if command == "import":
         return _import(args, out, err)
@@ -59,6 +71,9 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
         return _list(bank, args.tag, out)
     if command == "show":
         return _show(bank, args.question_id, out, err)
+    if command == "grade":
+        return _grade(bank, args.question_id, inp if inp is not None else sys.stdin, out, err,
+                      grader or KeywordGrader())
     raise AssertionError(f"unhandled content command {command!r}")
 
 
@@ -128,7 +143,8 @@ def _tags(question: Question) -> str:
     return ",".join(question.tags) or "-"
 
 
-def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
+def _question(bank: Bank, question_id: str, err: TextIO) -> Question | None:
+    """The question, or None after telling err that the id is unknown (with near misses)."""
     question = bank.get(question_id)
     if question is None:
         print(f"error: unknown question id {question_id!r}", file=err)
@@ -137,6 +153,12 @@ def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
             print(f"did you mean: {', '.join(close)}?", file=err)
         else:
             print("see `interview-bot content list` for the ids", file=err)
+    return question
+
+
+def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
+    question = _question(bank, question_id, err)
+    if question is None:
         return 1
     print(f"{question.id}: {question.title}", file=out)
     print(f"difficulty {question.difficulty} | tags: {_tags(question)} | source: {question.source or '-'}", file=out)
@@ -145,4 +167,22 @@ def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
         aliases = f" ({', '.join(point.aliases)})" if point.aliases else ""
         print(f"  - {point.name}{aliases}", file=out)
     print(f"\nAnswer:\n{question.answer}", file=out)
+    return 0
+
+
+def _grade(bank: Bank, question_id: str, inp: TextIO, out: TextIO, err: TextIO, grader: Grader) -> int:
+    question = _question(bank, question_id, err)
+    if question is None:
+        return 1
+    if inp.isatty():
+        print("reading the answer from stdin; end it with Ctrl-D", file=err)
+    answer = inp.read()
+    if not answer.strip():
+        print("error: the answer is empty; pipe it on stdin, e.g. "
+              f"`echo '用早停和 dropout' | interview-bot content grade {question.id}`", file=err)
+        return 1
+    result = grader.grade(question, answer)
+    report = {"question": question.id, "covered": list(result.covered), "missed": list(result.missed),
+              "score": round(result.score, 4)}
+    print(json.dumps(report, ensure_ascii=False), file=out)
     return 0

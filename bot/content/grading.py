@@ -7,17 +7,23 @@ builds on it; never bot.core, bot.storage or adapters).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
 # Traditional characters (and Taiwan variants) of the shipped pack's key-point vocabulary and of
-# the negation words below, each over its simplified form. Only one-to-one pairs whose traditional
-# side is not itself a simplified character in use, so folding never merges two words.
-# Regenerate with OpenCC when a pack brings new characters; a missing pair only costs recall.
+# the negation words below, each over its simplified form; none of the traditional ones is itself
+# a simplified character in use (著 is left out for 显著), so folding never merges two words.
+# Generated once with OpenCC (s2t, s2tw); regenerate when a pack brings new characters. A
+# missing pair only costs recall, and a pack can always list a traditional alias itself.
 _TRADITIONAL = (
-    "丟習亂雲優餘內決準減則別務動單壓參雙變臺圖場聲處學對層並應異棄張強歸徵態擴擇換據數顯術機權構標樣"
-    "橫熱碼確積篩簡類縱線練絡絕維編縮網聯規視計訓證識詞誤調負資轉載遷適選遞釋隨隱預領餾驗魯"
+    "丟個麼義習亂雲僅優會餘關內決準減則別務動區單卻壓參雙變臺後圖場聲處夠學對層幫並應異棄張強歸當徵態擴擇損換據數斷無"
+    "時顯術機權來構標樣橫沒熱監碼確積穩窮篩簽簡類級縱線練經結絡絕維編縮網聯薦慮見規視計訓議論證識詞該誤調譜負資轉載遷"
+    "過還適選遞採釋錯隨隱須預領額餾驗魯係繫"
 )
 _SIMPLIFIED = (
-    "丢习乱云优余内决准减则别务动单压参双变台图场声处学对层并应异弃张强归征态扩择换据数显术机权构标样"
-    "横热码确积筛简类纵线练络绝维编缩网联规视计训证识词误调负资转载迁适选递释随隐预领馏验鲁"
+    "丢个么义习乱云仅优会余关内决准减则别务动区单却压参双变台后图场声处够学对层帮并应异弃张强归当征态扩择损换据数断无"
+    "时显术机权来构标样横没热监码确积稳穷筛签简类级纵线练经结络绝维编缩网联荐虑见规视计训议论证识词该误调谱负资转载迁"
+    "过还适选递采释错随隐须预领额馏验鲁系系"
 )
 _TO_SIMPLIFIED = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
 
@@ -39,7 +45,8 @@ def is_cjk(char: str) -> bool:
 CLAUSE_BREAKS = frozenset("，。,;；!！?？:：\n\r")
 
 ZH_NEGATORS = tuple(sorted(
-    ("而不是", "而非", "并非", "并不", "不需要", "不必", "不用", "不要", "不是", "不能", "不会",
+    ("而不是", "而非", "并非", "并不", "不需要", "不必", "不用", "不要", "不是", "不能", "不会", "不可以",
+     "不可", "不应该", "不应",
      "没有", "没", "无需", "无须", "无", "未", "别", "非", "不"),
     key=len, reverse=True))
 
@@ -53,12 +60,17 @@ ZH_NOT_NEGATION = (
     "无关", "无标签", "无标注", "无效", "未来", "未知", "未见", "未经", "未标注", "没错",
     "区别", "类别", "分别", "识别", "级别", "特别", "个别", "差别", "判别", "性别", "别的", "别人",
     "非常", "非线性", "除非", "非凸", "非结构化", "非序列",
+    # Potential complements: "单机放不下再上模型并行" is not a negation of 模型并行.
+    "不下", "不动", "不起",
 )
 
-# A Chinese negator reaches at most this many units (a character or a Latin word) past itself,
-# and not across a character that starts a new thought: "数据不够时就用数据增强".
+# A Chinese negator reaches past at most this many units (a character or a Latin word) that are
+# not filler, and never across a character that starts a new thought: "数据不够时就用数据增强".
+# Filler (verbs of using, degree words) is free: "不太需要额外的正则化" is negated.
 ZH_REACH = 4
-ZH_GAP_BREAKS = frozenset("时就则才还而但却也所因如若当后")
+ZH_MAX_GAP = 8
+ZH_GAP_FILLER = frozenset("太怎么很大一定需要用使加到过了的任何额外再去做搞考虑采引入")
+ZH_GAP_BREAKS = frozenset("时就则才还而但却也所因如若当后可")
 
 EN_NEGATORS = frozenset((
     "not", "no", "without", "never", "nor", "neither", "don't", "doesn't", "didn't", "won't",
@@ -67,8 +79,9 @@ EN_NEGATORS = frozenset((
 ))
 EN_NEGATOR_PAIRS = frozenset((("instead", "of"), ("rather", "than")))
 EN_NOT_NEGATION = frozenset((("not", "only"), ("not", "just"), ("no", "matter"), ("no", "doubt")))
-# Between an English negator and the term only such words may stand: "don't really need to use
-# early stopping" is negated, "not sure, maybe dropout" or "don't just use dropout" is not.
+# Between an English negator and the term only such words may stand, plus one modifier right
+# before the term ("no L2 regularization"): "don't really need to use early stopping" is
+# negated, "not sure whether dropout" or "don't just use dropout" is not.
 EN_REACH = 4
 EN_GAP_WORDS = frozenset((
     "need", "needs", "needed", "to", "for", "use", "using", "used", "apply", "applying", "applied",
@@ -76,21 +89,24 @@ EN_GAP_WORDS = frozenset((
     "require", "requires", "required", "it", "we", "i", "you", "they", "have", "has", "had", "be",
     "much", "more", "extra", "explicit", "additional", "go", "going", "rely", "relying", "on",
     "care", "about", "worry", "try", "trying", "tried", "enable", "enabling", "include", "including",
-    "bothering", "recommend", "suggest", "think", "of", "doing", "any", "some", "such", "as",
+    "bothering", "recommend", "suggest", "think", "of", "doing", "some", "such", "as",
+    "tune", "tuning", "change", "changing", "switch", "switching", "worth",
 ))
 
 # After the term: "早停没必要", "dropout 就不用了", "regularization isn't needed".
+# The rejection must close the clause, after at most a few characters ("对鲁棒性帮助不大"), and
+# only particles or a verb of using may follow it ("不用看"); "正则化不用太大" is not a rejection.
 _ZH_AFTER = ("不需要", "不用了", "没必要", "没什么用", "没用", "用不上", "用不着", "不管用", "不必", "无效",
-             "不重要", "意义不大", "作用不大", "帮助不大", "不适用", "不推荐", "不建议", "不用", "不行")
-_ZH_AFTER_LEAD = "就也都其实根本完全并倒是我们这里个"
-_ZH_AFTER_TAIL = "了吧啊的呢哈"
+             "不重要", "意义不大", "作用不大", "帮助不大", "效果不好", "效果很差", "效果差", "不适用",
+             "不推荐", "不建议", "不考虑", "不靠谱", "没关系", "无关", "不用", "不行")
 _ZH_AFTER_RE = re.compile(
-    f"^[{_ZH_AFTER_LEAD}]{{0,4}}(?:{'|'.join(_ZH_AFTER)})[{_ZH_AFTER_TAIL}]{{0,2}}$")
+    f"^[^{''.join(sorted(ZH_GAP_BREAKS))}]{{0,4}}(?:{'|'.join(_ZH_AFTER)})[了吧啊的呢哈看管做加]{{0,2}}$")
+_ZH_AFTER_MAX = 24
 _EN_AFTER_RE = re.compile(
     r"^(?:is|are|was|were|'s)?\s*(?:not|n't|never)\s+(?:really\s+)?(?:needed|necessary|required|useful|"
-    r"helpful|relevant|recommended|worth\s+it|the\s+answer|a\s+fix)\b"
-    r"|^(?:is|are|was|were|'s)\s+(?:unnecessary|useless|pointless|overkill|irrelevant)\b"
-    r"|^(?:does|do|did|will|would|wo)\s*(?:not|n't)\s+help\b"
+    r"helpful|relevant|recommended|worth\s+it|the\s+answer|a\s+fix|(?:good\s+)?enough)\b"
+    r"|^(?:is|are|was|were|'s)\s+(?:unnecessary|useless|pointless|overkill|irrelevant|misleading)\b"
+    r"|^(?:does|do|did|will|would|wo)\s*(?:not|n't)\s+(?:really\s+)?(?:help|prevent|solve|fix|work)\b"
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -127,18 +143,17 @@ def negated_before(prefix: str, lookahead: str = "") -> bool:
     joined = "".join(u if is_cjk(u) else "\x00" for u in before)
     extended = joined + "".join(ch for ch in lookahead[:2] if is_cjk(ch))
     end = len(before)
-    for gap in range(0, max(ZH_REACH, EN_REACH) + 1):
+    for gap in range(ZH_MAX_GAP + 1):
         stop = end - gap
         if stop <= 0:
             break
         between = before[stop:]
-        if gap <= ZH_REACH and not any(u in ZH_GAP_BREAKS for u in between):
+        if _zh_gap_ok(between):
             for negator in ZH_NEGATORS:
                 start = stop - len(negator)
                 if start >= 0 and joined[start:stop] == negator and not _compound(extended, start, stop):
                     return True
-        if gap <= EN_REACH and all(u in EN_GAP_WORDS or (is_cjk(u) and u not in ZH_GAP_BREAKS)
-                                   for u in between):
+        if gap <= EN_REACH and _en_gap_ok(between):
             word = before[stop - 1]
             following = before[stop] if stop < end else ""
             if word in EN_NEGATORS and (word, following) not in EN_NOT_NEGATION:
@@ -148,35 +163,59 @@ def negated_before(prefix: str, lookahead: str = "") -> bool:
     return False
 
 
+def _zh_gap_ok(between: list[str]) -> bool:
+    if any(u in ZH_GAP_BREAKS for u in between):
+        return False
+    return sum(u not in ZH_GAP_FILLER for u in between) <= ZH_REACH
+
+
+def _en_gap_ok(between: list[str]) -> bool:
+    # The word right before the term may be anything ("no L2 regularization"); the rest is filler.
+    return all(u in EN_GAP_WORDS or (is_cjk(u) and u not in ZH_GAP_BREAKS) for u in between[:-1])
+
+
 def _compound(text: str, start: int, stop: int) -> bool:
     """Whether text[start:stop] (a negator) lies inside one of the non-negating words."""
     for word in ZH_NOT_NEGATION:
         for pos in range(max(0, start - len(word) + 1), stop):
-            if text.startswith(word, pos) and pos < stop and pos + len(word) > start:
+            if text.startswith(word, pos) and pos + len(word) > start:
                 return True
     return False
 
 
 def negated_after(suffix: str) -> bool:
     """Whether the clause text right after a mention rejects it ("早停没必要", "is not needed")."""
-    zh = "".join(u for u in units(suffix) if is_cjk(u))
-    if zh and len(zh) == len(units(suffix)) and _ZH_AFTER_RE.match(zh):
-        return True
+    if len(suffix) <= _ZH_AFTER_MAX:  # a Chinese rejection closes a short clause
+        parts = units(suffix)
+        zh = "".join(u for u in parts if is_cjk(u))
+        if zh and len(zh) == len(parts) and _ZH_AFTER_RE.match(zh):
+            return True
     return bool(_EN_AFTER_RE.match(suffix.strip()))
 
 
-def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+def clause_breaks(text: str) -> list[int]:
+    """Positions of the clause-ending characters in text, in order."""
+    return [i for i, ch in enumerate(text) if ch in CLAUSE_BREAKS]
+
+
+def clause_bounds(text: str, start: int, end: int, breaks: Sequence[int] | None = None) -> tuple[int, int]:
     """The clause around text[start:end]: from after the previous break to the next one."""
-    left = start
-    while left > 0 and text[left - 1] not in CLAUSE_BREAKS:
-        left -= 1
-    right = end
-    while right < len(text) and text[right] not in CLAUSE_BREAKS:
-        right += 1
-    return left, right
+    breaks = clause_breaks(text) if breaks is None else breaks
+    before = bisect_left(breaks, start)
+    after = bisect_right(breaks, end - 1)
+    left = breaks[before - 1] + 1 if before else 0
+    return left, breaks[after] if after < len(breaks) else len(text)
 
 
-def is_negated(text: str, start: int, end: int) -> bool:
-    """Whether the mention text[start:end] of folded text is negated within its clause."""
-    left, right = clause_bounds(text, start, end)
-    return negated_before(text[left:start], text[start:end]) or negated_after(text[end:right])
+# Negators reach only a few units, so a long clause is looked at through this many characters.
+_LOOK_BEFORE = 160
+
+
+def is_negated(text: str, start: int, end: int, breaks: Sequence[int] | None = None) -> bool:
+    """Whether the mention text[start:end] of folded text is negated within its clause.
+
+    breaks, from clause_breaks(text), saves finding them again for every mention.
+    """
+    left, right = clause_bounds(text, start, end, breaks)
+    prefix = text[max(left, start - _LOOK_BEFORE):start]
+    return negated_before(prefix, text[start:end]) or negated_after(text[end:right])

@@ -1,24 +1,16 @@
-"""Key-point grading: which of a question's key points an answer covers, and the Grader seam.
+"""Key-point grading: Coverage, the pluggable Grader protocol and KeywordGrader, its default.
 
-KeywordGrader (the default) finds each point's name or aliases in the answer, across width,
-case, spacing, punctuation and traditional/simplified forms, and ignores negated mentions.
 Imports only bot.content.model and bot.content.grading (never bot.core, bot.storage or adapters).
-
-A stronger grader plugs in by implementing Grader.grade(question, text) -> Coverage and being
-passed to the core instead of KeywordGrader (bot/app.py builds it). An embedding grader would
-compare answer clauses with each point's name + detail; an LLM grader would send the question,
-key points and answer to an endpoint and parse the point names it returns. Either can fall back
-to KeywordGrader when its backend is down. Measure any of them against the labeled set with
-`python bench/grading_figures.py --grader module:Class`.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
-from bot.content.grading import is_negated, to_simplified
+from bot.content.grading import clause_breaks, is_negated, to_simplified
 from bot.content.model import KeyPoint, Question
 
 # Punctuation (P*), separators/whitespace (Z*) and control/format characters (Cc, Cf) carry no
@@ -64,6 +56,7 @@ class _Answer:
         kept = [(i, ch) for i, ch in enumerate(self.source) if not _dropped(ch)]
         self.compact = "".join(ch for _, ch in kept)
         self.origin = [i for i, _ in kept]
+        self.breaks = clause_breaks(self.source)
 
     def mentions(self, term: str) -> list[tuple[int, int]]:
         """Spans in source of every whole-word occurrence of a compact, folded term."""
@@ -92,10 +85,11 @@ class _Answer:
         return True
 
 
-def _terms(point: KeyPoint) -> list[str]:
+@lru_cache(maxsize=4096)
+def _terms(point: KeyPoint) -> tuple[str, ...]:
     """The point's spellings, folded like answers; ones that fold to nothing never match."""
     folded = ("".join(ch for ch in _fold(term) if not _dropped(ch)) for term in point.terms)
-    return [term for term in dict.fromkeys(folded) if term]
+    return tuple(term for term in dict.fromkeys(folded) if term)
 
 
 @dataclass(frozen=True)
@@ -133,8 +127,8 @@ def coverage(question: Question, answer_text: str) -> Coverage:
     missed: list[str] = []
     negated: list[str] = []
     for point in question.key_points:
-        spans = [span for term in _terms(point) for span in answer.mentions(term)]
-        if any(not is_negated(answer.source, start, end) for start, end in spans):
+        spans = _outermost([span for term in _terms(point) for span in answer.mentions(term)])
+        if any(not is_negated(answer.source, start, end, answer.breaks) for start, end in spans):
             covered.append(point.name)
         else:
             missed.append(point.name)
@@ -143,8 +137,27 @@ def coverage(question: Question, answer_text: str) -> Coverage:
     return Coverage(covered=tuple(covered), missed=tuple(missed), negated=tuple(negated))
 
 
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop mentions inside a longer one of the same point: "正则" in "正则化" is not judged alone."""
+    kept: list[tuple[int, int]] = []
+    reach = -1
+    for start, end in sorted(set(spans), key=lambda span: (span[0], -span[1])):
+        if end > reach:  # not inside an earlier span, which starts no later and ends no sooner
+            kept.append((start, end))
+            reach = end
+    return kept
+
+
 class Grader(Protocol):
-    """Anything that can judge an answer against a question's key points."""
+    """Anything that can judge an answer against a question's key points.
+
+    The core only calls grade() and reads covered, missed and score, so a stronger grader plugs
+    in by implementing this and being handed to the core instead of KeywordGrader (bot/app.py).
+    An embedding grader would compare answer clauses with each point's name and detail; an LLM
+    grader would send the prompt, key points and answer to an endpoint and map the names it
+    returns onto Coverage, falling back to KeywordGrader when the endpoint fails. Measure one
+    against the labeled answers with `python bench/grading_figures.py --grader module:Class`.
+    """
 
     def grade(self, question: Question, text: str) -> Coverage: ...
 

@@ -1,8 +1,9 @@
-"""The `content` command: import, lint, list and show, driven through the real argparse parser."""
+"""The `content` command: import, lint, list, show and grade, driven through the real argparse parser."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_show_prints_question_key_points_and_answer() -> None:
     assert code == 0
     assert out.startswith("overfitting: 如何处理大模型的过拟合问题？\n")
     assert "在AI大模型创业中，如何处理大模型的过拟合问题？请详细说明常用的方法。" in out
-    assert "  - 早停法 (早停, 提前停止, early stopping, early-stopping)" in out
+    assert "  - 早停法 (早停, 提前停止, early stopping, early-stopping, stop early, stopping early, early stop)" in out
     assert "- **早停法：**" in out.split("Answer:")[1]
 
 
@@ -116,3 +117,65 @@ def test_show_unknown_id_fails_clearly(wanted: str, hint: str) -> None:
     assert (code, out) == (1, "")
     assert f"unknown question id '{wanted}'" in err
     assert hint in err
+
+
+def grade(question_id: str, answer: str, packs: list[Path] | None = None) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="interview-bot")
+    add_content_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["content", "grade", question_id])
+    out, err = StringIO(), StringIO()
+    code = run_content_command(args, packs if packs is not None else [PACKS], out, err, StringIO(answer))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_grade_prints_coverage_as_json_with_chinese_unescaped() -> None:
+    code, out, err = grade("overfitting", "不需要正则化；用隨機失活、Early-Stopping 和 k 折交叉验证。\n")
+    assert (code, err) == (0, "")
+    assert out.endswith("\n") and out.count("\n") == 1
+    assert "早停法" in out  # ensure_ascii=False: names stay readable
+    assert json.loads(out) == {
+        "question": "overfitting",
+        "covered": ["交叉验证", "Dropout", "早停法"],
+        "missed": ["数据增强", "正则化", "集成学习"],
+        "score": 0.5,
+    }
+
+
+def test_grade_of_an_answer_that_covers_nothing_scores_zero() -> None:
+    code, out, _ = grade("deployment", "I have no idea, sorry.")
+    assert code == 0
+    report = json.loads(out)
+    assert report["covered"] == [] and report["score"] == 0.0
+    assert report["missed"] == ["模型压缩", "容器化", "微服务架构", "云服务"]
+
+
+def test_grade_rounds_the_score() -> None:
+    _, out, _ = grade("scalability", "横向扩展")  # 1 of 4
+    assert json.loads(out)["score"] == 0.25
+    _, out, _ = grade("model-evaluation", "accuracy")  # 1 of 7
+    assert json.loads(out)["score"] == 0.1429
+
+
+@pytest.mark.parametrize("answer", ["", "  \n\t　\n"])
+def test_grade_refuses_an_empty_answer(answer: str) -> None:
+    code, out, err = grade("overfitting", answer)
+    assert (code, out) == (1, "")
+    assert "the answer is empty" in err
+
+
+@pytest.mark.parametrize(("wanted", "hint"), [("overfiting", "did you mean: overfitting?"), ("zzz", "content list")])
+def test_grade_unknown_id_fails_clearly(wanted: str, hint: str) -> None:
+    code, out, err = grade(wanted, "dropout")
+    assert (code, out) == (1, "")
+    assert f"unknown question id '{wanted}'" in err
+    assert hint in err
+
+
+def test_grade_reads_sys_stdin_when_no_stream_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", StringIO("use dropout"))
+    parser = argparse.ArgumentParser(prog="interview-bot")
+    add_content_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["content", "grade", "overfitting"])
+    out, err = StringIO(), StringIO()
+    assert run_content_command(args, [PACKS], out, err) == 0  # bot/cli.py's call, unchanged
+    assert json.loads(out.getvalue())["covered"] == ["Dropout"]

@@ -87,3 +87,134 @@ def test_shipped_pack_matches_answers_written_in_either_language() -> None:
         result = coverage(overfitting, answer)
         assert "早停法" in result.covered and "Dropout" in result.covered and "正则化" in result.covered
         assert "交叉验证" in result.covered and "集成学习" in result.covered
+
+
+# --- negation, variants and word edges ---------------------------------------------------------
+
+STUDY = Question(
+    id="study",
+    title="如何防止过拟合？",
+    prompt="如何防止过拟合？",
+    answer="",
+    key_points=(
+        KeyPoint("正则化", ("正则", "regularization", "weight decay")),
+        KeyPoint("Dropout", ("随机失活", "dropout")),
+        KeyPoint("早停法", ("早停", "early stopping")),
+        KeyPoint("交叉验证", ("cross-validation", "cross validation")),
+        KeyPoint("数据增强", ("data augmentation", "資料增強")),
+        KeyPoint("模型并行", ("model parallel",)),
+        KeyPoint("联邦学习", ("federated learning",)),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "rejected"),
+    [
+        ("不需要正则化", "正则化"),
+        ("没有用到 dropout", "Dropout"),
+        ("不用早停", "早停法"),
+        ("without dropout", "Dropout"),
+        ("no regularization", "正则化"),
+        ("don't need early stopping", "早停法"),
+        ("用数据增强而不是交叉验证", "交叉验证"),
+        ("rather than cross-validation", "交叉验证"),
+        ("也不太需要额外的正则化", "正则化"),  # degree words and verbs of using do not use up the reach
+        ("We don’t really need to use early stopping", "早停法"),  # curly apostrophe
+        ("no L2 regularization", "正则化"),  # one modifier may stand before the term
+        ("我们没有用到 dropout 和正则化", "正则化"),  # the negator reaches over a short list
+        ("早停其实没必要", "早停法"),  # a rejection that closes the clause
+        ("正则化对鲁棒性帮助不大", "正则化"),
+        ("Dropout isn't needed here", "Dropout"),
+        ("Cross-validation doesn't prevent overfitting", "交叉验证"),
+        ("不需要隨機失活", "Dropout"),  # traditional form, negated
+    ],
+)
+def test_a_negated_mention_does_not_cover_its_point(answer: str, rejected: str) -> None:
+    result = coverage(STUDY, answer)
+    assert rejected not in result.covered
+    assert rejected in result.missed and rejected in result.negated
+
+
+@pytest.mark.parametrize(
+    ("answer", "points"),
+    [
+        ("不仅用了 dropout，还用了早停", {"Dropout", "早停法"}),
+        ("不仅要正则化，还要数据增强", {"正则化", "数据增强"}),
+        ("无论是正则化还是 dropout 都有效", {"正则化", "Dropout"}),
+        ("并非不需要正则化", {"正则化"}),  # double negation
+        ("不同的正则化方法都可以", {"正则化"}),
+        ("不得不用正则化", {"正则化"}),
+        ("数据不够时就用数据增强", {"数据增强"}),  # 时/就 start a new thought
+        ("单机放不下再上 model parallel", {"模型并行"}),  # 放不下 is "does not fit"
+        ("数据不出域可以用联邦学习", {"联邦学习"}),
+        ("不用早停，用 dropout", {"Dropout"}),  # negation ends at the clause break
+        ("not only dropout but also early stopping", {"Dropout", "早停法"}),
+        ("I'm not sure whether dropout helps", {"Dropout"}),
+        ("don't just use dropout, add weight decay", {"Dropout", "正则化"}),
+        ("cross-validation rather than a single split", {"交叉验证"}),
+        ("regardless of the model, dropout helps", {"Dropout"}),
+        ("正则化不用太大", {"正则化"}),  # 不用 followed by more words is not a rejection
+        ("不需要正则化，但是 dropout 一定要加", {"Dropout"}),
+    ],
+)
+def test_words_that_look_negative_but_do_not_negate(answer: str, points: set[str]) -> None:
+    assert set(coverage(STUDY, answer).covered) == points
+
+
+def test_one_plain_mention_is_enough_even_if_another_is_negated() -> None:
+    result = coverage(STUDY, "不用早停也行，但我会用早停。")
+    assert result.covered == ("早停法",)
+    assert result.negated == ()
+
+
+def test_negated_is_feedback_only_and_not_part_of_equality() -> None:
+    result = coverage(STUDY, "没有用 dropout，也不用正则化")
+    assert result.negated == ("正则化", "Dropout")
+    assert result == Coverage(covered=(), missed=tuple(p.name for p in STUDY.key_points))
+
+
+def test_a_short_alias_inside_a_longer_one_is_judged_with_it() -> None:
+    # "正则" lies inside "正则化"; on its own its clause would end in "化对…", hiding the rejection.
+    assert "正则化" not in coverage(STUDY, "正则化对鲁棒性帮助不大").covered
+    assert coverage(STUDY, "加个 L2 正则").covered == ("正则化",)
+
+
+def test_traditional_answers_match_simplified_terms() -> None:
+    # The question lists only simplified forms; a built-in map folds the answer's characters.
+    result = coverage(STUDY, "隨機失活、正則化以外，還有交叉驗證，最後早停。")
+    assert result.covered == ("正则化", "Dropout", "早停法", "交叉验证")
+
+
+def test_a_traditional_alias_matches_both_forms() -> None:
+    assert coverage(STUDY, "資料增強").covered == ("数据增强",)
+    assert coverage(STUDY, "资料增强").covered == ("数据增强",)
+
+
+@pytest.mark.parametrize(
+    ("terms", "answer", "found"),
+    [
+        (("RFE",), "the perfect method", False),  # no Latin term inside a longer word
+        (("He initialization",), "the initialization matters", False),
+        (("He initialization",), "He initialization", True),
+        (("LDA",), "ldap auth", False),  # a short term must end at a word end...
+        (("AUC",), "compare AUCs", True),  # ...or take a plural
+        (("GPT",), "GPT-4 and GPT4", True),
+        (("prune",), "we pruned heads", True),  # a longer one may run on into an inflection
+        (("ensemble",), "ensembles work", True),
+        (("C++",), "C++ 实现", True),
+        (("dropout",), "加dropout层", True),  # Chinese next to a Latin term is a word edge
+    ],
+)
+def test_latin_terms_match_whole_words(terms: tuple[str, ...], answer: str, found: bool) -> None:
+    question = Question(id="q", title="t", prompt="p", answer="a", key_points=(KeyPoint("point", terms),))
+    assert (coverage(question, answer).covered == ("point",)) is found
+
+
+def test_shipped_pack_grades_the_issue_example() -> None:
+    overfitting = next(q for q in load_pack(SHIPPED).questions if q.id == "overfitting")
+    result = KeywordGrader().grade(overfitting, "不需要正则化。我会用 dropout、早停、数据增强和 bagging。")
+    assert result.covered == ("数据增强", "Dropout", "集成学习", "早停法")
+    assert result.missed == ("交叉验证", "正则化")
+    assert result.negated == ("正则化",)
+    assert result.score == pytest.approx(4 / 6)
