@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -58,15 +60,17 @@ class SlackAdapter:
         if missing:
             raise SlackSetupError(f"Slack {self.mode} mode needs {', '.join(missing)} in the environment")
         self._secrets = secrets
-        self.client = client or build_web_client(settings, secrets.slack_bot_token or "")
-        self.platform = SlackPlatform(
-            self.client, pace=settings.slack.channel_pace, reveal_broadcast=settings.slack.reveal_broadcast
-        )
+        self.client = client or build_web_client(settings, secrets.slack_bot_token or "", self._waited)
+        self.platform = SlackPlatform(self.client, pace=settings.slack.channel_pace,
+                                      reveal_broadcast=settings.slack.reveal_broadcast, on_pace_wait=self._waited)
         self.bolt: AsyncApp | None = None
         self.listeners: Listeners | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+
+    def _waited(self, seconds: float) -> None:
+        self.core.metrics.count("rate_limit_wait_seconds", seconds, platform=self.name)
 
     @property
     def port(self) -> int | None:
@@ -74,11 +78,12 @@ class SlackAdapter:
         return self._port
 
     async def start(self) -> None:
-        """Check the token, attach to the core, then connect; returns once listening."""
+        """Check the tokens, attach to the core, then connect; returns once listening."""
         try:
-            identity = await self.client.auth_test()
-        except SlackApiError as exc:
-            raise SlackSetupError(f"Slack refused the bot token: {exc.response.get('error')}") from None
+            identity = await self._auth_test()
+            socket_url = await self._open_socket_url() if self.mode == SOCKET else None
+        except aiohttp.ClientError as exc:
+            raise SlackSetupError(f"cannot reach Slack at {self.settings.slack.api_base_url}: {exc}") from None
         me = BotIdentity(user_id=identity.get("user_id"), bot_id=identity.get("bot_id"))
         users = UserDirectory(
             self.client, self.core.clock, timedelta(seconds=self.settings.slack.admin_cache_seconds),
@@ -86,12 +91,12 @@ class SlackAdapter:
         )
         self.listeners = Listeners(self.core, self.platform, users, me,
                                    bot_name=str(identity.get("user") or "interview-bot"),
-                                   webhook_retry_handlers=retry_handlers())
+                                   webhook_retry_handlers=retry_handlers(self._waited))
         self.bolt = build_bolt_app(self.client, self._secrets.slack_signing_secret)
         self.listeners.register(self.bolt)
         self.core.attach(self.platform)
-        if self.mode == SOCKET:
-            await self._connect_socket(self.bolt)
+        if socket_url is not None:
+            await self._connect_socket(self.bolt, socket_url)
         else:
             await self._serve_http(self.bolt)
         log.info("Slack connected to team %s as %s (%s mode)", identity.get("team_id"), me.user_id, self.mode)
@@ -120,14 +125,30 @@ class SlackAdapter:
 
     # --- transports ----------------------------------------------------------------------------
 
-    async def _connect_socket(self, bolt: AsyncApp) -> None:
+    async def _auth_test(self) -> dict[str, Any]:
+        try:
+            return dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            raise SlackSetupError(f"Slack refused the bot token: {exc.response.get('error')}") from None
+
+    async def _open_socket_url(self) -> str:
+        """A Socket Mode URL. Asked for here because slack_sdk would retry a refused app
+        token forever instead of failing."""
+        try:
+            opened = await self.client.apps_connections_open(app_token=self._secrets.slack_app_token or "")
+        except SlackApiError as exc:
+            raise SlackSetupError(f"Slack refused the app token: {exc.response.get('error')}") from None
+        return str(opened["url"])
+
+    async def _connect_socket(self, bolt: AsyncApp, url: str) -> None:
         self._socket = AsyncSocketModeHandler(bolt, self._secrets.slack_app_token, web_client=self.client)
-        await self._socket.connect_async()
+        self._socket.client.wss_uri = url
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
     @staticmethod
     async def _close_socket(handler: AsyncSocketModeHandler) -> None:
         client = handler.client
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
         # close() cancels the client's loops; let them finish so none is left pending.
         loops = [f for f in (client.message_processor, client.message_receiver, client.current_session_monitor)
                  if f is not None]

@@ -6,7 +6,10 @@ proxies can point it anywhere (``[slack] api_base_url``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -24,20 +27,37 @@ from bot.config import Settings
 RETRIES = 3
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
+WaitReport = Callable[[float], None]
+
+
+class _TimedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (sleeps for Retry-After), telling how long it waited."""
+
+    def __init__(self, max_retry_count: int, on_wait: WaitReport | None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._on_wait = on_wait
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        started = asyncio.get_running_loop().time()
+        await super().prepare_for_next_attempt_async(**kwargs)
+        if self._on_wait is not None:
+            self._on_wait(asyncio.get_running_loop().time() - started)
+
+
+def retry_handlers(on_rate_limit_wait: WaitReport | None = None) -> list[AsyncRetryHandler]:
     return [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+        _TimedRateLimitRetryHandler(RETRIES, on_rate_limit_wait),
         AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
         AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
     ]
 
 
-def build_web_client(settings: Settings, token: str) -> AsyncWebClient:
+def build_web_client(settings: Settings, token: str, on_rate_limit_wait: WaitReport | None = None) -> AsyncWebClient:
     """slack_sdk's retry handlers are off by default (only connection errors): turn them on."""
     return AsyncWebClient(
         token=token,
         base_url=settings.slack.api_base_url,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(on_rate_limit_wait),
         logger=logging.getLogger("bot.adapters.slack.web"),
     )
 
@@ -45,7 +65,7 @@ def build_web_client(settings: Settings, token: str) -> AsyncWebClient:
 def build_bolt_app(client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
     """A single-workspace bolt app over ``client``. Request signatures are verified in HTTP
     mode (bolt answers 401 to a bad or over-5-minutes-old one); Socket Mode needs none."""
-    return AsyncApp(
+    app = AsyncApp(
         name="interview-bot",
         client=client,
         # "" rather than None: bolt would otherwise read SLACK_SIGNING_SECRET itself.
@@ -54,3 +74,8 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str | None) -> AsyncA
         # Slack gets its ack first; listeners keep working after it (the default, said aloud).
         process_before_response=False,
     )
+    # bolt logs a refused request's whole body at INFO; a stale real one carries Slack's
+    # verification token and people's text. Only warnings from there (set after the app
+    # exists: bolt copies our logger's level onto its own when it builds the middleware).
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+    return app

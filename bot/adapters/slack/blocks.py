@@ -24,7 +24,8 @@ MAX_FALLBACK_TEXT = 3000
 MAX_MODAL_TITLE = 24
 MAX_ANSWER_LENGTH = 3000
 
-PRIVATE_ANSWER_CALLBACK = "private_answer"
+PRIVATE_ANSWER_CALLBACK = "private_answer"  # a round's private answer; metadata: round, channel
+PRACTICE_ANSWER_CALLBACK = "practice_answer"  # a private practice answer; metadata: question, channel
 ANSWER_BLOCK = "answer"
 ANSWER_INPUT = "text"
 
@@ -35,10 +36,14 @@ ACTION_SUFFIX = "#"
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 _MODAL_TEXT = {
-    "en": {"title": "Answer privately", "submit": "Save", "close": "Cancel", "label": "Your answer",
-           "hint": "Only you can see this answer until the reveal."},
-    "zh": {"title": "私下作答", "submit": "保存", "close": "取消", "label": "你的回答",
-           "hint": "揭晓之前只有你能看到这份回答。"},
+    "en": {PRIVATE_ANSWER_CALLBACK: "Answer privately", PRACTICE_ANSWER_CALLBACK: "Practice answer",
+           "submit": "Save", "close": "Cancel", "label": "Your answer",
+           PRIVATE_ANSWER_CALLBACK + ".hint": "Only you can see this answer until the reveal.",
+           PRACTICE_ANSWER_CALLBACK + ".hint": "Only you can see this answer."},
+    "zh": {PRIVATE_ANSWER_CALLBACK: "私下作答", PRACTICE_ANSWER_CALLBACK: "练习作答",
+           "submit": "保存", "close": "取消", "label": "你的回答",
+           PRIVATE_ANSWER_CALLBACK + ".hint": "揭晓之前只有你能看到这份回答。",
+           PRACTICE_ANSWER_CALLBACK + ".hint": "只有你能看到这份回答。"},
 }
 
 
@@ -99,14 +104,15 @@ def action_name(action_id: str) -> str:
     return action_id.partition(ACTION_SUFFIX)[0]
 
 
-def private_answer_modal(round_id: int, channel_id: str, language: str) -> dict[str, Any]:
-    """The modal "Answer privately" opens; ``private_metadata`` carries the round and channel."""
+def answer_modal(callback_id: str, metadata: dict[str, str | int], language: str) -> dict[str, Any]:
+    """The modal an answer button opens (``PRIVATE_ANSWER_CALLBACK`` or
+    ``PRACTICE_ANSWER_CALLBACK``); ``private_metadata`` carries what the answer is for."""
     words = _MODAL_TEXT.get(language, _MODAL_TEXT["en"])
     return {
         "type": "modal",
-        "callback_id": PRIVATE_ANSWER_CALLBACK,
-        "private_metadata": json.dumps({"round": round_id, "channel": channel_id}),
-        "title": _plain(words["title"], MAX_MODAL_TITLE),
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": _plain(words[callback_id], MAX_MODAL_TITLE),
         "submit": _plain(words["submit"], MAX_MODAL_TITLE),
         "close": _plain(words["close"], MAX_MODAL_TITLE),
         "blocks": [
@@ -114,7 +120,7 @@ def private_answer_modal(round_id: int, channel_id: str, language: str) -> dict[
                 "type": "input",
                 "block_id": ANSWER_BLOCK,
                 "label": _plain(words["label"], 2000),
-                "hint": _plain(words["hint"], 2000),
+                "hint": _plain(words[callback_id + ".hint"], 2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ANSWER_INPUT,
@@ -126,14 +132,13 @@ def private_answer_modal(round_id: int, channel_id: str, language: str) -> dict[
     }
 
 
-def modal_metadata(view: dict[str, Any]) -> tuple[int, str] | None:
-    """(round id, channel id) from a submitted private-answer modal, None when malformed."""
+def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What a submitted modal was opened for ({} when malformed)."""
     try:
         data = json.loads(view.get("private_metadata") or "")
-        round_id, channel_id = int(data["round"]), str(data["channel"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return round_id, channel_id
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def modal_answer(view: dict[str, Any]) -> str:

@@ -1,5 +1,5 @@
-"""The bolt listeners: ``/interview``, the two buttons, the private-answer modal and
-message events, each acknowledged at once and then handed to the core.
+"""The bolt listeners: ``/interview``, buttons, the answer modals and message events, each
+acknowledged at once and then handed to the core.
 
 Every listener acks first (Slack wants an answer within 3 s) and does the slow work after;
 the work runs as a task the adapter can wait for (``drain``) before shutting down.
@@ -20,11 +20,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.blocks import (
     ANSWER_BLOCK,
+    PRACTICE_ANSWER_CALLBACK,
     PRIVATE_ANSWER_CALLBACK,
     action_name,
+    answer_modal,
     modal_answer,
     modal_metadata,
-    private_answer_modal,
     render,
 )
 from bot.adapters.slack.events import (
@@ -38,9 +39,19 @@ from bot.adapters.slack.events import (
 )
 from bot.adapters.slack.platform import SlackPlatform
 from bot.adapters.slack.users import UserDirectory
-from bot.core.messages import ACTION_ANSWER_PRIVATELY, Message, Response
+from bot.core.messages import (
+    ACTION_ANSWER_PRIVATELY,
+    ACTION_PRACTICE_ANSWER,
+    Message,
+    Response,
+)
 from bot.core.models import ChannelRef, UserRef
-from bot.core.ports import ButtonPressed, CommandInvoked, PrivateAnswerSubmitted
+from bot.core.ports import (
+    ButtonPressed,
+    CommandInvoked,
+    PracticeAnswerSubmitted,
+    PrivateAnswerSubmitted,
+)
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
@@ -87,10 +98,12 @@ class Listeners:
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.on_command)
-        app.action(ACTION_ANSWER_PRIVATELY)(self.on_answer_privately)
-        # Every other button (reveal now, and whatever the core offers next) is the core's.
+        app.action(ACTION_ANSWER_PRIVATELY)(self.on_answer_button)
+        app.action(ACTION_PRACTICE_ANSWER)(self.on_answer_button)
+        # Every other button (reveal now, ratings, whatever the core offers next) is the core's.
         app.action(re.compile(r".+"))(self.on_button)
-        app.view(PRIVATE_ANSWER_CALLBACK)(self.on_private_answer)
+        app.view(PRIVATE_ANSWER_CALLBACK)(self.on_answer_submitted)
+        app.view(PRACTICE_ANSWER_CALLBACK)(self.on_answer_submitted)
         app.event("message")(self.on_message)
 
     async def drain(self, timeout: float | None = None) -> None:
@@ -120,19 +133,26 @@ class Listeners:
             responses = [self._failure(exc)]
         await self._deliver(responses, channel, actor.user, response_url=body.get("response_url"))
 
-    async def on_answer_privately(self, ack: AsyncAck, body: Payload, action: Payload) -> None:
+    async def on_answer_button(self, ack: AsyncAck, body: Payload, action: Payload) -> None:
+        """The "Answer privately" button (value: round id) and a practice question's answer
+        button (value: question id) open a modal; its submission is the answer."""
         self._track()
         await ack()
         value, channel_id = str(action.get("value") or ""), _channel_id(body)
         trigger_id = body.get("trigger_id")
-        if not value.isdigit() or not channel_id or not trigger_id:
-            log.warning("ignoring an %s click without round, channel or trigger", ACTION_ANSWER_PRIVATELY)
+        metadata: dict[str, str | int] = {"channel": channel_id}
+        if action.get("action_id") == ACTION_ANSWER_PRIVATELY:
+            callback, valid = PRIVATE_ANSWER_CALLBACK, value.isdigit()
+            metadata["round"] = int(value) if valid else value
+        else:
+            callback, valid = PRACTICE_ANSWER_CALLBACK, bool(value)
+            metadata["question"] = value
+        if not valid or not channel_id or not trigger_id:
+            log.warning("ignoring an answer click without its target, channel or trigger")
             return
         language = await self._language(channel_ref(team_of(body), channel_id))
         # trigger_id expires 3 s after the click: open the modal before anything else.
-        await self.platform.client.views_open(
-            trigger_id=trigger_id, view=private_answer_modal(int(value), channel_id, language)
-        )
+        await self.platform.client.views_open(trigger_id=trigger_id, view=answer_modal(callback, metadata, language))
 
     async def on_button(self, ack: AsyncAck, body: Payload, action: Payload) -> None:
         self._track()
@@ -149,23 +169,28 @@ class Listeners:
             responses = [self._failure(exc)]
         await self._deliver(responses, channel, actor.user)
 
-    async def on_private_answer(self, ack: AsyncAck, body: Payload, view: Payload) -> None:
+    async def on_answer_submitted(self, ack: AsyncAck, body: Payload, view: Payload) -> None:
         self._track()
         text = modal_answer(view).strip()
         if not text:
             await ack(response_action="errors", errors={ANSWER_BLOCK: self._words()["empty_answer"]})
             return
         await ack()
-        where = modal_metadata(view)
-        if where is None:
-            log.warning("ignoring a private-answer modal without its round")
+        metadata = modal_metadata(view)
+        channel_id, round_id = str(metadata.get("channel") or ""), str(metadata.get("round") or "")
+        if not channel_id or (view.get("callback_id") == PRIVATE_ANSWER_CALLBACK and not round_id.isdigit()):
+            log.warning("ignoring an answer modal without its round or channel")
             return
-        round_id, channel_id = where
         team = team_of(body)
         channel = channel_ref(team, channel_id)
         actor = await self.users.actor(team, _user_id(body), _user_name(body))
+        event: PrivateAnswerSubmitted | PracticeAnswerSubmitted
+        if view.get("callback_id") == PRIVATE_ANSWER_CALLBACK:
+            event = PrivateAnswerSubmitted(channel, actor, text, round_id=int(round_id))
+        else:
+            event = PracticeAnswerSubmitted(channel, actor, text)
         try:
-            responses = await self.core.handle(PrivateAnswerSubmitted(channel, actor, text, round_id=round_id))
+            responses = await self.core.handle(event)
         except Exception as exc:  # noqa: BLE001
             responses = [self._failure(exc)]
         await self._deliver(responses, channel, actor.user)
@@ -196,7 +221,7 @@ class Listeners:
             try:
                 if not response.private:
                     await self.platform.post_message(channel, response.message)
-                elif response_url:
+                elif response_url and not response.message.attachments:
                     await self._respond(response_url, response.message)
                 else:
                     await self.platform.send_private(channel, user, response.message)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -50,9 +51,10 @@ class UserDirectory:
             return cached
         try:
             response = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             # Not knowing is not being an admin; the next event asks again.
-            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("users.info failed for %s: %s", user_id, reason)
             return None
         profile: dict[str, Any] = response.get("user") or {}
         known = _Known(
