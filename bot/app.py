@@ -5,14 +5,19 @@ Nothing here decides behaviour; it builds the parts and starts and stops them in
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters import AdapterSetupError
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
 from bot.config import Secrets, Settings
 from bot.content.loader import Bank, load_bank
@@ -26,6 +31,9 @@ from bot.storage.db import migrate, open_engine, session_factory
 from bot.storage.repository import SqlRepository
 
 log = logging.getLogger(__name__)
+
+# How long a stop waits for a post or reveal in flight before leaving it to the next start.
+DRAIN_SECONDS = 30.0
 
 
 @dataclass
@@ -118,20 +126,75 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, *, cloc
             f"daily question {schedule}.\n{CONSOLE_HELP}\n"
         )
         stdout.flush()
-        await app.console.run(stdin, prompt=interactive)
+        reading = asyncio.ensure_future(app.console.run(stdin, prompt=interactive))
+        with _stop_on_signals(reading.cancel):
+            try:
+                await reading
+            except asyncio.CancelledError:
+                if not reading.cancelled():
+                    raise
+        await app.scheduler.drain(DRAIN_SECONDS)
     finally:
         await app.close()
     return 0
 
 
 async def run(settings: Settings, secrets: Secrets, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """``interview-bot run``: the platforms whose credentials are present, else the console."""
-    missing = [name for name, present in (("Slack", secrets.has_slack), ("Discord", secrets.has_discord)) if present]
-    if missing:
-        log.error("%s credentials are set, but this build has no %s adapter yet; "
-                  "unset them to use the console", " and ".join(missing), " or ".join(missing))
-        return 2
-    return await run_console(settings, stdin, stdout)
+    """``interview-bot run``: every platform whose credentials are set, else the console.
+    On SIGTERM or SIGINT it stops taking work, finishes what is in flight, and exits."""
+    if not (secrets.has_slack or secrets.has_discord):
+        return await run_console(settings, stdin, stdout)
+    stop = asyncio.Event()
+    with _stop_on_signals(stop.set):  # from the first moment: a stop during start-up is kept
+        app = await build_app(settings)
+        adapters: list[PlatformAdapter] = []
+        try:
+            if secrets.has_slack:
+                from bot.adapters.slack import SlackAdapter
+
+                adapters.append(SlackAdapter(app.core, settings, secrets))
+            if secrets.has_discord:
+                from bot.adapters.discord import DiscordAdapter
+
+                adapters.append(DiscordAdapter(app.core, settings, secrets))
+            for adapter in adapters:  # before the scheduler, so catch-up posts find their platform
+                await adapter.start()
+            await app.start()
+            log.info("interview-bot running on %s", ", ".join(a.name for a in adapters))
+            await stop.wait()
+            log.info("stopping: no new work; finishing posts and reveals in flight")
+            if not await app.scheduler.drain(DRAIN_SECONDS):
+                log.warning("some jobs were still running after %ss; the ledger resumes them on the next start",
+                            DRAIN_SECONDS)
+            return 0
+        except AdapterSetupError as exc:
+            log.error("%s", exc)
+            return 2
+        finally:
+            for adapter in reversed(adapters):
+                await adapter.stop()
+            await app.close()
+
+
+class PlatformAdapter(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@contextmanager
+def _stop_on_signals(callback: Callable[[], object]) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, callback)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 def _safe_url(url: str) -> str:

@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"interview-bot: config error: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(settings, quiet=args.command in ("console", "run", "content"))
+    secrets = load_secrets()
+    on_console = args.command == "console" or (args.command == "run" and not (secrets.has_slack or secrets.has_discord))
+    _configure_logging(settings, quiet=on_console or args.command == "content")
     if args.command == "content":
         return run_content_command(args, list(settings.content.paths), sys.stdout, sys.stderr)
     try:
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
         from bot.app import run
 
-        return asyncio.run(run(settings, load_secrets()))
+        return asyncio.run(run(settings, secrets))
     except ContentErrors as exc:
         print(f"interview-bot: refusing to start, the question bank is broken:\n{exc}", file=sys.stderr)
         return 2

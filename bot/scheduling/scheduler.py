@@ -7,8 +7,10 @@ injected clock, never APScheduler's own idea of now.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -66,6 +68,7 @@ class RoundScheduler:
         self.clock = clock
         self.grace = grace
         self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
+        self._in_flight: set[asyncio.Task[object]] = set()
         core.timers = self
 
     async def start(self, *, paused: bool = False) -> list[PostOutcome]:
@@ -84,6 +87,28 @@ class RoundScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop starting jobs and wait for the ones running (a post or reveal half done).
+        True when all finished in time."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+        pending = {task for task in self._in_flight if not task.done()}
+        if not pending:
+            return True
+        _done, still = await asyncio.wait(pending, timeout=timeout)
+        return not still
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
 
     # --- the Timers port ------------------------------------------------------------------
 
@@ -125,6 +150,10 @@ class RoundScheduler:
     async def run_post(self, channel: ChannelRef) -> PostOutcome:
         """Post the channel's question for its latest scheduled time if that is at most
         ``grace`` ago. Safe to run any number of times: the ledger posts once a day."""
+        with self._tracked():
+            return await self._run_post(channel)
+
+    async def _run_post(self, channel: ChannelRef) -> PostOutcome:
         subscription = await self.core.repo.get_subscription(channel)
         if subscription is None or subscription.paused:
             return PostOutcome(channel, None, "paused")
@@ -153,7 +182,8 @@ class RoundScheduler:
         return PostOutcome(channel, day, "posted", round_.id)
 
     async def run_reveal(self, round_id: int) -> bool:
-        return await self.core.reveal_round(round_id)
+        with self._tracked():
+            return await self.core.reveal_round(round_id)
 
     async def catch_up(self) -> list[PostOutcome]:
         outcomes = []

@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters import AdapterSetupError
 from bot.adapters.slack.app import build_bolt_app, build_web_client, retry_handlers
 from bot.adapters.slack.events import BotIdentity
 from bot.adapters.slack.listeners import Listeners
@@ -35,7 +36,7 @@ HTTP = "http"
 STOP_TIMEOUT = 10.0
 
 
-class SlackSetupError(RuntimeError):
+class SlackSetupError(AdapterSetupError):
     """Slack cannot start: a missing secret, or Slack refused the token."""
 
 

@@ -62,15 +62,26 @@ def build_web_client(settings: Settings, token: str, on_rate_limit_wait: WaitRep
     )
 
 
+class _TokenFromClientFilter(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment even when given a client that holds
+    it, then warns that the token is unused. It is the same token: drop that warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_bolt_app(client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
     """A single-workspace bolt app over ``client``. Request signatures are verified in HTTP
     mode (bolt answers 401 to a bad or over-5-minutes-old one); Socket Mode needs none."""
+    bolt_logger = logging.getLogger("bot.adapters.slack.bolt")
+    if not any(isinstance(f, _TokenFromClientFilter) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromClientFilter())
     app = AsyncApp(
         name="interview-bot",
         client=client,
         # "" rather than None: bolt would otherwise read SLACK_SIGNING_SECRET itself.
         signing_secret=signing_secret or "",
-        logger=logging.getLogger("bot.adapters.slack.bolt"),
+        logger=bolt_logger,
         # Slack gets its ack first; listeners keep working after it (the default, said aloud).
         process_before_response=False,
     )
