@@ -34,9 +34,9 @@ from pathlib import Path
 import yaml
 
 from bot.content.errors import ContentError, ContentErrors
-from bot.content.loader import KEY_POINT_FIELDS, QUESTION_FIELDS, SLUG
+from bot.content.loader import KEY_POINT_FIELDS, NOTE_FIELDS, QUESTION_FIELDS, SLUG
 from bot.content.matching import normalize
-from bot.content.model import KeyPoint, Question
+from bot.content.model import KeyPoint, Note, Question
 
 TITLE_SIMILARITY = 0.7
 SHARED_POINTS = 0.75
@@ -369,8 +369,11 @@ def _question_data(question: Question) -> dict[str, object]:
         "difficulty": question.difficulty,
         "language": question.language,
         "source": question.source,
+        "notes": [_note_data(n) for n in question.notes],
     }
     assert list(values) == list(QUESTION_FIELDS)  # keep the writer in step with the loader
+    if not question.notes:
+        del values["notes"]  # most questions have none; `notes: []` would only be noise
     return values
 
 
@@ -378,3 +381,9 @@ def _key_point_data(point: KeyPoint) -> dict[str, object]:
     values: dict[str, object] = {"name": point.name, "aliases": _FlowList(point.aliases), "detail": point.detail}
     assert list(values) == list(KEY_POINT_FIELDS)
     return values
+
+
+def _note_data(note: Note) -> dict[str, object]:
+    values: dict[str, object] = {"key_point": note.key_point, "quote": note.quote, "text": note.text}
+    assert list(values) == list(NOTE_FIELDS)
+    return {name: value for name, value in values.items() if value is not None}

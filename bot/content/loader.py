@@ -1,6 +1,7 @@
 """Loads YAML question packs (one file per pack) into a Bank, validating every field with its line.
 
-Walks yaml.compose() nodes so each error names path:line: field. Imports only bot.content
+Walks yaml.compose() nodes so each error names path:line: field. Reviewer's notes must point at
+a key point of their question or quote its answer. Imports only bot.content
 (never bot.core, bot.storage or adapters).
 """
 
@@ -15,7 +16,7 @@ import yaml
 
 from bot.content.errors import ContentError, ContentErrors
 from bot.content.matching import normalize
-from bot.content.model import KeyPoint, Pack, Question
+from bot.content.model import KeyPoint, Note, Pack, Question, quote_in
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
@@ -33,8 +34,10 @@ QUESTION_FIELDS = {
     "difficulty": False,
     "language": False,
     "source": False,
+    "notes": False,
 }
 KEY_POINT_FIELDS = {"name": True, "aliases": False, "detail": False}
+NOTE_FIELDS = {"key_point": False, "quote": False, "text": True}  # where, then why
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -267,11 +270,49 @@ class _PackParser:
             language = None
         source = self.text(fields.get("source"), f"{where}.source", default="", allow_empty=True)
         title, prompt, answer = values["title"], values["prompt"], values["answer"]
+        notes = self.notes(fields.get("notes"), f"{where}.notes", answer, key_points)
         if (question_id is None or title is None or prompt is None or answer is None or key_points is None
-                or tags is None or difficulty is None or language is None or source is None):
+                or tags is None or difficulty is None or language is None or source is None or notes is None):
             return None
         return Question(id=question_id, title=title, prompt=prompt, answer=answer, key_points=key_points,
-                        tags=tags, difficulty=difficulty, language=language, source=source)
+                        tags=tags, difficulty=difficulty, language=language, source=source, notes=notes)
+
+    def notes(self, node: yaml.Node | None, where: str, answer: str | None,
+              key_points: tuple[KeyPoint, ...] | None) -> tuple[Note, ...] | None:
+        """Reviewer's notes; targets are only checked against an answer and key points that loaded."""
+        names = [point.name for point in key_points] if key_points is not None else None
+        notes: list[Note] = []
+        ok = node is None or isinstance(node, yaml.SequenceNode)
+        for index, item in enumerate(self.sequence(node, where)):
+            note = self.note(item, f"{where}[{index}]", answer, names)
+            ok = ok and note is not None
+            if note is not None:
+                notes.append(note)
+        return tuple(notes) if ok else None
+
+    def note(self, node: yaml.Node, here: str, answer: str | None, names: list[str] | None) -> Note | None:
+        """One note: text, and a target that exists: a key point's name and/or an answer excerpt."""
+        fields = self.mapping(node, here, NOTE_FIELDS)
+        if fields is None:
+            return None
+        text = self.text(fields.get("text"), f"{here}.text")  # a missing text was reported by mapping()
+        key_point = self.text(fields.get("key_point"), f"{here}.key_point")
+        quote = self.text(fields.get("quote"), f"{here}.quote")
+        ok = (text is not None and ("key_point" not in fields or key_point is not None)
+              and ("quote" not in fields or quote is not None))
+        if "key_point" not in fields and "quote" not in fields:
+            self.error(_line(node), here, "a note needs a key_point or a quote to point at")
+            ok = False
+        if key_point is not None and names is not None and key_point not in names:
+            self.error(_line(fields["key_point"]), f"{here}.key_point",
+                       f"no key point named {key_point!r} in this question (expected one of: {', '.join(names)})")
+            ok = False
+        if quote is not None and answer is not None and not quote_in(quote, answer):
+            self.error(_line(fields["quote"]), f"{here}.quote", f"{quote!r} is not in the answer")
+            ok = False
+        if not ok or text is None:
+            return None
+        return Note(text=text, key_point=key_point, quote=quote)
 
     def key_points(self, node: yaml.Node | None, where: str) -> tuple[KeyPoint, ...] | None:
         items = self.sequence(node, where, non_empty=True)

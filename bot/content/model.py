@@ -1,4 +1,4 @@
-"""The question bank's data model: packs, questions and their key points.
+"""The question bank's data model: packs, questions, their key points and reviewer's notes.
 
 Plain frozen dataclasses; no I/O here and no imports from the rest of the bot.
 """
@@ -23,6 +23,31 @@ class KeyPoint:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A reviewer's correction to a reference answer, shown under it at the reveal.
+
+    The answer text stays as its source wrote it; a note says what is wrong or misleading in it.
+    It targets a key point by name, an excerpt of the answer, or both. ``quote`` is matched
+    ignoring whitespace (see ``quote_in``), so re-wrapping the answer does not orphan the note.
+    """
+
+    text: str
+    key_point: str | None = None
+    quote: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.key_point is None and self.quote is None:
+            raise ValueError("a note needs a key_point or a quote to point at")
+
+
+def quote_in(quote: str, answer: str) -> bool:
+    """Whether quote is an excerpt of answer, whitespace aside (line breaks move when text is
+    re-wrapped, and Chinese text is wrapped between characters)."""
+    squeezed = "".join(quote.split())
+    return bool(squeezed) and squeezed in "".join(answer.split())
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     title: str
@@ -33,6 +58,7 @@ class Question:
     difficulty: int = 2
     language: str = "zh"
     source: str = ""
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)

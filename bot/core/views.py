@@ -61,12 +61,29 @@ def thread_name(question: Question, language: str) -> str:
     return t("question.thread_name", language, title=question.title)[:100]
 
 
+def notes_section(question: Question, language: str) -> str:
+    """The reviewer's notes on the answer, as a block to put right under it ("" when none).
+
+    Each note names the key point it corrects, then the excerpt it concerns, then says why."""
+    if not question.notes:
+        return ""
+    lines = [f"**{t('reveal.notes', language)}**"]
+    for note in question.notes:
+        head = [f"[{note.key_point}]"] if note.key_point else []
+        if note.quote:
+            head.append(f"“{' '.join(note.quote.split())}”")
+        text = "\n  ".join(line.strip() for line in note.text.strip().splitlines())
+        lines.append(f"• {' '.join(head)}\n  {text}")
+    return "\n\n" + "\n".join(lines)
+
+
 def reveal_message(round_: Round, question: Question, language: str) -> Message:
     points = "\n".join(
         f"• {kp.name}" + (f": {kp.detail}" if kp.detail else "") for kp in question.key_points
     )
     return Message(
-        text=f"{question.answer}\n\n**{t('reveal.key_points', language)}**\n{points}",
+        text=f"{question.answer}{notes_section(question, language)}"
+             f"\n\n**{t('reveal.key_points', language)}**\n{points}",
         title=t("reveal.title", language, title=question.title),
         kind=MessageKind.REVEAL,
         round_id=round_.id,
@@ -152,7 +169,8 @@ def practice_result_message(question: Question, covered: tuple[str, ...], langua
     text = t("practice.result", language, covered=len(covered), total=len(names))
     if missed:
         text += " " + t("answer.missed", language, missed=", ".join(missed))
-    text += f"\n\n**{t('reveal.title', language, title=question.title)}**\n{question.answer}\n\n"
+    text += f"\n\n**{t('reveal.title', language, title=question.title)}**\n{question.answer}"
+    text += f"{notes_section(question, language)}\n\n"
     text += t("rate.prompt", language)
     return Message(text=text, title=t("practice.title", language),
                    buttons=rating_buttons(f"q:{question.id}", language), kind=MessageKind.PRACTICE)

@@ -14,7 +14,7 @@ from bot.content.loader import load_pack, load_pack_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKS = ROOT / "content" / "packs"
-QUESTION_KEYS = "id, title, prompt, answer, key_points, tags, difficulty, language, source"
+QUESTION_KEYS = "id, title, prompt, answer, key_points, tags, difficulty, language, source, notes"
 SOURCE = ROOT / "content" / "sources" / "llm-engineering-interview.md"
 
 

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKS = ROOT / "content" / "packs"
 SHIPPED = PACKS / "llm-engineering.yaml"
 SOURCE = ROOT / "content" / "sources" / "llm-engineering-interview.md"
+# Key points the review (issue #7) removed because they do not answer the question; a note says why.
+REMOVED_BY_REVIEW = {"data-augmentation": {"数据标准化和归一化", "文本嵌入", "数据混洗"}}
 
 GOOD = """\
 id: basics
@@ -171,7 +173,8 @@ def test_shipped_pack_is_the_imported_seed_with_english_ids() -> None:
     assert entry_numbers == [int(q.source.rsplit("#", 1)[1]) for q in imported]
     for mine, theirs in zip(shipped, imported):  # the text stays as written in the source
         assert (mine.title, mine.prompt, mine.answer) == (theirs.title, theirs.prompt, theirs.answer)
-        assert [p.name for p in mine.key_points] == [p.name for p in theirs.key_points]
+        removed = REMOVED_BY_REVIEW.get(mine.id, set())
+        assert [p.name for p in mine.key_points] == [p.name for p in theirs.key_points if p.name not in removed]
     ids = {q.id for q in shipped}
     assert {"model-architecture", "data-augmentation", "overfitting", "interpretability"} <= ids
     assert all(q.tags and q.difficulty in (1, 2, 3) for q in shipped)
