@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters import AdapterSetupError
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
 from bot.config import Secrets, Settings
-from bot.content.loader import Bank, load_bank
+from bot.content.loader import Bank, load_bank, load_pack_text
+from bot.content.model import Pack
 from bot.content.matching import KeywordGrader
 from bot.core.clock import Clock, SystemClock
 from bot.core.models import Subscription
@@ -174,6 +175,17 @@ async def run(settings: Settings, secrets: Secrets, stdin: TextIO = sys.stdin, s
             for adapter in reversed(adapters):
                 await adapter.stop()
             await app.close()
+
+
+async def uploaded_packs(settings: Settings) -> list[Pack]:
+    """The packs uploaded from chat, read from the configured database (for export)."""
+    engine = open_engine(settings.storage.url)
+    try:
+        await migrate(engine)
+        stored = await SqlRepository(session_factory(engine)).stored_packs()
+    finally:
+        await engine.dispose()
+    return [load_pack_text(p.source, p.filename) for p in stored]
 
 
 class PlatformAdapter(Protocol):

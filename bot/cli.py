@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     on_console = args.command == "console" or (args.command == "run" and not (secrets.has_slack or secrets.has_discord))
     _configure_logging(settings, quiet=on_console or args.command == "content")
     if args.command == "content":
-        return run_content_command(args, list(settings.content.paths), sys.stdout, sys.stderr)
+        extra = []
+        if args.content_command == "export":
+            from bot.app import uploaded_packs
+
+            extra = asyncio.run(uploaded_packs(settings))
+        return run_content_command(args, list(settings.content.paths), sys.stdout, sys.stderr, extra_packs=extra)
     try:
         if args.command == "console":
             from bot.app import run_console

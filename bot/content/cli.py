@@ -1,4 +1,4 @@
-"""The `interview-bot content ...` commands: import, lint, list, show and grade.
+"""The `interview-bot content ...` commands: import, lint, list, show, grade and export.
 
 bot/cli.py mounts add_content_parser() and calls run_content_command(). Imports only
 bot.content (never bot.core, bot.storage or adapters).
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TextIO
@@ -18,7 +19,7 @@ from bot.content.importer import dump_pack, import_markdown, slugify
 from bot.content.lint import check_paths
 from bot.content.loader import Bank, load_pack_text
 from bot.content.matching import Grader, KeywordGrader
-from bot.content.model import Question
+from bot.content.model import Pack, Question
 
 
 def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -50,14 +51,21 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
                                 description="Read an answer on stdin and print JSON: question, covered and "
                                             "missed key points, score from 0.0 to 1.0.")
     grade.add_argument("question_id", metavar="QUESTION_ID")
+
+    export = commands.add_parser("export", help="write the whole bank, uploaded packs included, as YAML packs",
+                                 description="Write one PACK_ID.yaml per pack (shipped and uploaded from chat) "
+                                             "into DIR, in the format lint and the loader accept.")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the packs into")
     return content
 
 
 def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: TextIO, err: TextIO,
-                        inp: TextIO | None = None, grader: Grader | None = None) -> int:
+                        inp: TextIO | None = None, grader: Grader | None = None,
+                        extra_packs: Sequence[Pack] = ()) -> int:
     """Run the parsed `content` subcommand; returns the process exit code.
 
-    inp is where `grade` reads the answer (default: sys.stdin); grader defaults to KeywordGrader.
+    inp is where `grade` reads the answer (default: sys.stdin); grader defaults to KeywordGrader;
+    extra_packs are packs from elsewhere (uploaded from chat, read by the caller) that join the bank.
     """
     command: str = args.content_command
     if command == "import":
@@ -67,6 +75,10 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
     bank = _load(pack_paths, err)
     if bank is None:
         return 1
+    if extra_packs:
+        bank = Bank(bank.packs + tuple(extra_packs))
+    if command == "export":
+        return _export(bank, args.out, out)
     if command == "list":
         return _list(bank, args.tag, out)
     if command == "show":
@@ -167,6 +179,20 @@ def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
         aliases = f" ({', '.join(point.aliases)})" if point.aliases else ""
         print(f"  - {point.name}{aliases}", file=out)
     print(f"\nAnswer:\n{question.answer}", file=out)
+    if question.notes:
+        print("\nReviewer's notes:", file=out)
+        for note in question.notes:
+            target = note.key_point or f"“{note.quote}”"
+            print(f"  - [{target}] {note.text}", file=out)
+    return 0
+
+
+def _export(bank: Bank, directory: Path, out: TextIO) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    for pack in bank.packs:
+        path = directory / f"{pack.id}.yaml"
+        path.write_text(dump_pack(pack.id, pack.title, pack.questions), encoding="utf-8")
+        print(f"wrote {len(pack.questions)} questions to {path}", file=out)
     return 0
 
 
