@@ -103,6 +103,7 @@ async def build_app(
             weekly_summary=settings.practice.weekly_summary,
             study_count=settings.practice.study_count,
             study_answer_minutes=settings.practice.study_answer_minutes,
+            post_grace=settings.schedule.grace,
         ),
     )
     scheduler = RoundScheduler(core, clock, settings.schedule.grace)

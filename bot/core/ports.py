@@ -48,6 +48,31 @@ class ChatPlatform(Protocol):
     async def edit_message(self, ref: MessageRef, message: Message) -> None: ...
 
 
+@dataclass(frozen=True)
+class HistoricReply:
+    """A reply found in a thread's history (for backfill after downtime)."""
+
+    actor: Actor
+    message_id: str
+    text: str
+
+
+class PostLookup(Protocol):
+    """Optional: a platform that can find a post the bot made for a round (Slack message
+    metadata, Discord component ids), so a post claimed before a crash is not made twice."""
+
+    async def find_round_post(
+        self, channel: ChannelRef, round_id: int, since: datetime
+    ) -> tuple[MessageRef, ThreadRef | None] | None: ...
+
+
+class ThreadHistory(Protocol):
+    """Optional: a platform that can list a thread's replies, for replies posted while the
+    bot was away."""
+
+    async def thread_replies(self, thread: ThreadRef) -> list[HistoricReply]: ...
+
+
 # --- inbound: what a platform tells the core -------------------------------------------
 
 
@@ -162,10 +187,17 @@ class Repository(Protocol):
         now: datetime,
         reveal_at: datetime,
         study_id: int | None = None,
+        lease: timedelta = ...,
     ) -> Round | None:
         """Insert a round in POSTING state; None when the channel already has one for
         ``scheduled_day`` (the exactly-once guard)."""
         ...
+
+    async def stale_posts(self, now: datetime) -> list[Round]:
+        """Rounds claimed for posting whose claim ran out without a confirmed post."""
+        ...
+
+    async def take_over_post(self, round_id: int, now: datetime, lease: timedelta) -> Round | None: ...
 
     async def release_round(self, round_id: int) -> None:
         """Forget a claim whose platform post failed, so the post can be tried again."""

@@ -26,6 +26,7 @@ from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager
+from bot.core.recovery import POST_LEASE, Recovery
 from bot.core.models import Actor, ChannelRef, Round, Subscription, ThreadRef
 from bot.core.study import StudySessions
 from bot.core.ports import (
@@ -65,6 +66,7 @@ class CoreSettings:
     weekly_summary: bool = False
     study_count: int = 5
     study_answer_minutes: int = 3
+    post_grace: timedelta = timedelta(hours=2)
 
 
 class _NoTimers:
@@ -100,6 +102,7 @@ class Core:
         self.learning = Learning(self, settings.day_rollover)
         self.study = StudySessions(self)
         self.packs = PackManager(self, bank.packs)
+        self.recovery = Recovery(self, settings.post_grace)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
             CommandInvoked: self._on_command,
             ThreadReplyCreated: self._on_thread_reply,
@@ -169,7 +172,7 @@ class Core:
         question, cycle = picked
         now = self.clock.now()
         claimed = await self.repo.claim_round(
-            channel, question.id, cycle, scheduled_day, now, now + reveal_after, study_id=study_id
+            channel, question.id, cycle, scheduled_day, now, now + reveal_after, study_id=study_id, lease=POST_LEASE
         )
         if claimed is None:
             log.info("round for %s on %s already claimed; not posting again", channel.key, scheduled_day)
@@ -255,6 +258,10 @@ class Core:
             return hashlib.sha256(f"{channel.key}|{cycle}|{q.id}".encode()).hexdigest()
 
         return min(remaining, key=order), cycle
+
+    def language_of(self, subscription: Subscription | None) -> str:
+        """The channel's interface language."""
+        return self._language(subscription)
 
     def _language(self, subscription: Subscription | None) -> str:
         return (subscription.language if subscription else None) or self.settings.language

@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock
-from bot.core.models import ChannelRef, Round, Subscription
+from bot.core.models import ChannelRef, Round, RoundStatus, Subscription
 from bot.core.schedule import DAY_NAMES, Schedule
 from bot.core.service import Core
 
@@ -79,6 +79,7 @@ class RoundScheduler:
             self.scheduler.start(paused=paused)
         for subscription in await self.core.repo.list_subscriptions():
             self.subscription_changed(subscription)
+        await self.core.recovery.recover_posts()
         outcomes = await self.catch_up()
         await self.reveal_overdue()
         await self.core.study.resume()
@@ -165,6 +166,9 @@ class RoundScheduler:
             return PostOutcome(channel, None, "none-due")
         day = latest.date()  # local date in the schedule's timezone
         existing = await self.core.repo.round_for_day(channel, day)
+        if existing is not None and existing.status is RoundStatus.POSTING:
+            await self.core.recovery.recover_posts()  # a claim that may have died with its instance
+            existing = await self.core.repo.round_for_day(channel, day)
         if existing is not None:
             return PostOutcome(channel, day, "already-posted", existing.id)
         if now - latest > self.grace:

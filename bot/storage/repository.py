@@ -106,18 +106,38 @@ class SqlRepository(PracticeLedger, PackLedger):
         now: datetime,
         reveal_at: datetime,
         study_id: int | None = None,
+        lease: timedelta = timedelta(minutes=2),
     ) -> Round | None:
         try:
             async with self._sessions.begin() as session:
                 channel_id = await self._channel_id(session, channel, now)
                 row = RoundRow(channel_id=channel_id, question_id=question_id, cycle=cycle,
                                scheduled_day=scheduled_day, status=RoundStatus.POSTING.value,
-                               created_at=now, reveal_at=reveal_at, study_id=study_id)
+                               created_at=now, reveal_at=reveal_at, study_id=study_id,
+                               post_claimed_until=now + lease)
                 session.add(row)
                 await session.flush()
                 return round_record(row, channel)
         except IntegrityError:
             return None
+
+    async def stale_posts(self, now: datetime) -> list[Round]:
+        """Rounds claimed for posting whose claim ran out without a confirmed post."""
+        return await self._rounds(RoundRow.status == RoundStatus.POSTING.value, RoundRow.post_claimed_until < now)
+
+    async def take_over_post(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
+        """Claim an abandoned post for this instance; None if another took it or it was confirmed."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(RoundRow)
+                .where(RoundRow.id == round_id, RoundRow.status == RoundStatus.POSTING.value,
+                       RoundRow.post_claimed_until < now)
+                .values(post_claimed_until=now + lease)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row, channel = await self._round_row(session, round_id)
+            return round_record(row, channel)
 
     async def release_round(self, round_id: int) -> None:
         async with self._sessions.begin() as session:

@@ -96,6 +96,9 @@ class RoundRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     thread_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     reveal_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # While POSTING: until when the claiming instance owns the post; after it, another may
+    # take the post over (after checking the platform for a post that did go out).
+    post_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     study_id: Mapped[int | None] = mapped_column(
         ForeignKey("study_sessions.id", ondelete="SET NULL"), nullable=True, index=True

@@ -124,3 +124,24 @@ async def test_a_claim_whose_post_never_happened_is_neither_answered_nor_reveale
     assert "Reference answer" not in await bot.restart()
     assert "no open question" in await bot.say("/interview answer 早停")
     assert await bot.core.repo.open_rounds() == []
+
+
+async def test_a_post_claimed_by_an_instance_that_died_is_made_once_after_its_lease(
+    make_session, clock, database_url
+) -> None:
+    bot = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
+    channel = bot.app.console.channel
+    clock.set(MONDAY_0930)
+    # An instance claimed today's post and died before the platform answered.
+    claimed = await bot.core.repo.claim_round(channel, "overfitting", 0, MONDAY_0930.date(), clock.now(),
+                                              clock.now() + timedelta(hours=6), lease=timedelta(minutes=2))
+    clock.advance(timedelta(minutes=1))
+    assert "Question of the day" not in await bot.restart()  # its lease still runs: hands off
+    assert (await bot.core.repo.get_round(claimed.id)).status.value == "posting"
+    clock.advance(timedelta(minutes=2))
+    recovered = await bot.restart()
+    assert recovered.count("Question of the day") == 1 and "如何处理过拟合？" in recovered
+    round_ = await bot.core.repo.get_round(claimed.id)
+    assert round_.is_open and round_.message is not None and round_.thread is not None
+    assert "Question of the day" not in await bot.tick()
+    assert "Question of the day" not in await bot.restart()

@@ -1,0 +1,104 @@
+"""Making good after a crash or a disconnect: posts claimed but never confirmed, and
+replies posted in threads while the bot was away.
+
+The platform is asked through optional ports (``PostLookup``, ``ThreadHistory``); a
+platform without them (the console) gets a plain re-post and no backfill. Part of the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.core import views
+from bot.core.models import Round, RoundStatus
+from bot.core.ports import ThreadReplyCreated, ThreadReplyDeleted, ThreadReplyEdited
+
+if TYPE_CHECKING:
+    from bot.core.service import Core
+
+log = logging.getLogger(__name__)
+
+POST_LEASE = timedelta(minutes=2)
+
+
+class Recovery:
+    def __init__(self, core: Core, grace: timedelta) -> None:
+        self.core = core
+        self.grace = grace
+
+    async def recover_posts(self) -> list[int]:
+        """Finish every post whose claim ran out: found on the platform -> confirm it;
+        not found -> post it now; claimed longer ago than the grace window -> give it up."""
+        core = self.core
+        finished = []
+        for stale in await core.repo.stale_posts(core.clock.now()):
+            round_ = await core.repo.take_over_post(stale.id, core.clock.now(), POST_LEASE)
+            if round_ is None:
+                continue  # another instance is on it, or it was confirmed meanwhile
+            if core.clock.now() - round_.created_at > self.grace:
+                log.warning("giving up round %s in %s: claimed at %s and never confirmed",
+                            round_.id, round_.channel.key, round_.created_at.isoformat())
+                await core.repo.skip_round(round_.id, core.clock.now())
+                continue
+            if await self._finish_post(round_):
+                finished.append(round_.id)
+        return finished
+
+    async def _finish_post(self, round_: Round) -> bool:
+        core = self.core
+        platform = core.platforms.get(round_.channel.platform)
+        question = core.bank.get(round_.question_id)
+        if platform is None or question is None:
+            return False
+        found = None
+        lookup = getattr(platform, "find_round_post", None)
+        if lookup is not None:
+            found = await lookup(round_.channel, round_.id, round_.created_at)
+        subscription = await core.repo.get_subscription(round_.channel)
+        language = core.language_of(subscription)
+        if found is not None:
+            posted, thread = found
+            log.info("round %s was posted before the crash (%s); confirming it", round_.id, posted.message_id)
+        else:
+            schedule = subscription.schedule if subscription else core.settings.default_schedule
+            posted = await platform.post_message(
+                round_.channel, views.question_message(round_, question, language, schedule.timezone))
+            thread = None
+        if thread is None:
+            thread = await platform.open_thread(posted, views.thread_name(question, language))
+        confirmed = await core.repo.mark_posted(round_.id, posted, thread)
+        core.metrics.count("posts", platform=round_.channel.platform)
+        core.timers.reveal_scheduled(confirmed)
+        return confirmed.status is RoundStatus.OPEN
+
+    async def backfill(self, platform_name: str | None = None) -> int:
+        """Bring the ledger up to date with every open round's thread: replies made, edited
+        or deleted while the bot was not listening. Returns how many changes were applied."""
+        core = self.core
+        changes = 0
+        for round_ in await core.repo.open_rounds():
+            if round_.thread is None or (platform_name and round_.channel.platform != platform_name):
+                continue
+            history = getattr(core.platforms.get(round_.channel.platform), "thread_replies", None)
+            if history is None:
+                continue
+            seen = {r.message_id: r for r in await core.repo.replies_for_round(round_.id) if r.message_id}
+            present = set()
+            for reply in await history(round_.thread):
+                present.add(reply.message_id)
+                stored = seen.get(reply.message_id)
+                if stored is None:
+                    await core.handle(ThreadReplyCreated(round_.thread, reply.actor, reply.message_id, reply.text))
+                elif stored.text != reply.text:
+                    await core.handle(ThreadReplyEdited(round_.thread, reply.actor, reply.message_id, reply.text))
+                else:
+                    continue
+                changes += 1
+            for message_id in set(seen) - present:
+                await core.handle(ThreadReplyDeleted(round_.thread, message_id))
+                changes += 1
+        if changes:
+            log.info("backfill applied %s change(s) from thread history", changes)
+        return changes
