@@ -7,13 +7,15 @@ so an upload on one instance is seen by all. A bad upload is rejected whole. Par
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentErrors
+from bot.content.importer import dump_pack, slugify
 from bot.content.loader import Bank, load_pack_text
-from bot.content.model import Pack
+from bot.content.model import KeyPoint, Pack, Question
 from bot.core.i18n import t
 from bot.core.models import Actor, ChannelRef
 
@@ -25,12 +27,26 @@ log = logging.getLogger(__name__)
 MAX_ERRORS_SHOWN = 10
 
 
+@dataclass(frozen=True)
+class QuestionForm:
+    """One question as typed into a platform's form (a modal). ``key_points`` has one
+    point per line, ``name: alias, alias``; ``tags`` is comma-separated."""
+
+    title: str
+    prompt: str
+    answer: str
+    key_points: str
+    tags: str = ""
+    difficulty: str = "2"
+    language: str = "zh"
+
+
 class PackManager:
     def __init__(self, core: Core, file_packs: tuple[Pack, ...]) -> None:
         self.core = core
         self.file_packs = file_packs
         self.uploaded: tuple[Pack, ...] = ()
-        self._version: tuple[int, datetime | None] | None = None
+        self._version: tuple[int, int | None] | None = None
 
     async def refresh(self) -> None:
         """Reload uploaded packs if any changed since the last look (one small query)."""
@@ -74,6 +90,20 @@ class PackManager:
         log.info("pack %s uploaded by %s: %s questions", pack.id, actor.user.key, len(pack.questions))
         return t("packs.saved", language, pack_id=pack.id, count=len(pack.questions))
 
+    async def add_question(self, channel: ChannelRef, actor: Actor, form: QuestionForm, language: str) -> str:
+        """Add one question to the workspace's own pack (``custom-<workspace>``), through the
+        same lint as a file upload."""
+        problem = _form_problem(form)
+        if problem:
+            return t("packs.form_invalid", language, problem=problem)
+        await self.refresh()
+        pack_id = "custom-" + slugify(f"{channel.platform} {channel.workspace}")
+        existing = next((p for p in self.uploaded if p.id == pack_id), None)
+        question = _question_from(form, taken={q.id for q in self.core.bank.questions})
+        questions = (existing.questions if existing else ()) + (question,)
+        title = existing.title if existing else f"Questions added in chat ({channel.platform})"
+        return await self.upload(actor, f"{pack_id}.yaml", dump_pack(pack_id, title, questions), language)
+
     async def describe(self, channel: ChannelRef, language: str) -> str:
         await self.refresh()
         disabled = await self.core.repo.disabled_packs(channel)
@@ -90,3 +120,31 @@ class PackManager:
             return t("packs.unknown", language, pack_id=pack_id)
         await self.core.repo.set_pack_enabled(channel, pack_id, enabled, self.core.clock.now())
         return t("packs.enabled" if enabled else "packs.disabled", language, pack_id=pack_id)
+
+
+def _form_problem(form: QuestionForm) -> str | None:
+    for name in ("title", "prompt", "answer", "key_points"):
+        if not getattr(form, name).strip():
+            return f"{name} is empty"
+    if form.difficulty.strip() not in ("1", "2", "3"):
+        return "difficulty must be 1, 2 or 3"
+    return None
+
+
+def _question_from(form: QuestionForm, taken: set[str]) -> Question:
+    points = []
+    for line in form.key_points.splitlines():
+        name, _, aliases = line.partition(":")
+        if name.strip():
+            points.append(KeyPoint(name.strip(), tuple(a.strip() for a in aliases.split(",") if a.strip())))
+    base = slugify(form.title)
+    if base == "question":  # a title with no Latin letters or digits: name it by its hash
+        base = "q-" + hashlib.sha1(form.title.encode()).hexdigest()[:8]
+    question_id, n = base, 2
+    while question_id in taken:
+        question_id, n = f"{base}-{n}", n + 1
+    return Question(
+        id=question_id, title=form.title.strip(), prompt=form.prompt.strip(), answer=form.answer.strip(),
+        key_points=tuple(points), tags=tuple(slugify(t) for t in form.tags.split(",") if t.strip()),
+        difficulty=int(form.difficulty.strip()), language=form.language, source="chat",
+    )

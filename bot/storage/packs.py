@@ -23,25 +23,23 @@ class PackLedger:
     async def save_pack(
         self, pack_id: str, title: str, source: str, filename: str, uploaded_by: str, now: datetime
     ) -> None:
-        """Store an uploaded pack, replacing an earlier upload with the same id."""
+        """Store an uploaded pack, replacing an earlier upload with the same id; every save
+        raises the table's revision, so ``packs_version`` changes whatever the clocks say."""
         async with self._sessions.begin() as session:
-            row = await session.scalar(select(PackRow).where(PackRow.pack_id == pack_id))
-            if row is None:
-                session.add(PackRow(pack_id=pack_id, title=title, source=source, filename=filename,
-                                    uploaded_by=uploaded_by, uploaded_at=now))
-            else:
-                row.title, row.source, row.filename = title, source, filename
-                row.uploaded_by, row.uploaded_at = uploaded_by, now
+            revision = (await session.scalar(select(func.max(PackRow.revision))) or 0) + 1
+            await session.execute(delete(PackRow).where(PackRow.pack_id == pack_id))
+            session.add(PackRow(pack_id=pack_id, title=title, source=source, filename=filename,
+                                uploaded_by=uploaded_by, uploaded_at=now, revision=revision))
 
     async def stored_packs(self) -> list[StoredPack]:
         async with self._sessions() as session:
             rows = await session.scalars(select(PackRow).order_by(PackRow.pack_id))
             return [StoredPack(r.pack_id, r.title, r.source, r.filename, r.uploaded_by, r.uploaded_at) for r in rows]
 
-    async def packs_version(self) -> tuple[int, datetime | None]:
-        """Changes whenever a pack is uploaded: (how many, newest upload time)."""
+    async def packs_version(self) -> tuple[int, int | None]:
+        """Changes whenever a pack is uploaded or replaced: (how many, newest revision)."""
         async with self._sessions() as session:
-            count, newest = (await session.execute(select(func.count(PackRow.id), func.max(PackRow.uploaded_at)))).one()
+            count, newest = (await session.execute(select(func.count(PackRow.id), func.max(PackRow.revision)))).one()
             return int(count), newest
 
     async def disabled_packs(self, channel: ChannelRef) -> set[str]:

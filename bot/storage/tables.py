@@ -220,6 +220,8 @@ class PackRow(Base):
     filename: Mapped[str] = mapped_column(String(256))
     uploaded_by: Mapped[str] = mapped_column(String(256))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Grows with every save across the table: what other instances watch for changes.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class DisabledPackRow(Base):

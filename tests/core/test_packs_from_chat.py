@@ -80,3 +80,23 @@ async def test_disabled_packs_leave_the_channels_rotation(make_session, tmp_path
         await bot.say("/interview question")
     asked = {(await bot.core.repo.get_round(n)).question_id for n in range(4, 7)}
     assert asked == {"overfitting", "evaluation", "deployment"}  # the cycle resumes with what it lacked
+
+
+async def test_a_question_typed_into_a_form_joins_the_workspace_pack(make_session) -> None:
+    from bot.core.packs import QuestionForm
+
+    bot = await make_session()
+    channel, admin = bot.app.console.channel, bot.app.console.actor
+    form = QuestionForm(title="什么是 KV cache？", prompt="解释 KV cache 的作用。", answer="缓存注意力的键和值。",
+                        key_points="键值缓存: KV cache, kv-cache\n显存: memory", tags="inference, LLM")
+    saved = await bot.core.packs.add_question(channel, admin, form, "en")
+    assert "Pack custom-console-local saved: 1 question(s)." in saved
+    second = await bot.core.packs.add_question(channel, admin, QuestionForm(
+        title="什么是 KV cache？", prompt="again", answer="a", key_points="x"), "en")
+    assert "2 question(s)" in second
+    pack = bot.core.bank.get_pack("custom-console-local")
+    first_q, second_q = pack.questions
+    assert first_q.id.startswith("kv-cache") and second_q.id == first_q.id + "-2"
+    assert first_q.key_points[0].aliases == ("KV cache", "kv-cache") and first_q.tags == ("inference", "llm")
+    invalid = await bot.core.packs.add_question(channel, admin, QuestionForm("t", "p", "a", "k", difficulty="5"), "en")
+    assert invalid == "Nothing was stored: difficulty must be 1, 2 or 3."

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('filename', sa.String(length=256), nullable=False),
     sa.Column('uploaded_by', sa.String(length=256), nullable=False),
     sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_packs')),
     sa.UniqueConstraint('pack_id', name=op.f('uq_packs_pack_id'))
     )
