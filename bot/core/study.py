@@ -70,12 +70,19 @@ class StudySessions:
             await self.finish(study, StudyStatus.FINISHED)
         return round_
 
-    async def next(self, channel: ChannelRef, actor: Actor, language: str) -> str:
+    async def _steerable(self, channel: ChannelRef, actor: Actor, language: str) -> StudySession | str:
+        """The channel's running session if the actor may steer it, else why not."""
         study = await self.core.repo.running_study(channel)
         if study is None:
             return t("study.none", language)
         if not self._may_steer(study, actor):
             return t("study.not_yours", language)
+        return study
+
+    async def next(self, channel: ChannelRef, actor: Actor, language: str) -> str:
+        study = await self._steerable(channel, actor, language)
+        if isinstance(study, str):
+            return study
         current = [r for r in await self.core.repo.study_rounds(study.id) if r.is_open]
         if current:
             await self.core.reveal_round(current[-1].id)  # revealing posts the next question
@@ -84,11 +91,9 @@ class StudySessions:
         return t("study.advanced", language)
 
     async def stop(self, channel: ChannelRef, actor: Actor, language: str) -> str:
-        study = await self.core.repo.running_study(channel)
-        if study is None:
-            return t("study.none", language)
-        if not self._may_steer(study, actor):
-            return t("study.not_yours", language)
+        study = await self._steerable(channel, actor, language)
+        if isinstance(study, str):
+            return study
         current = [r for r in await self.core.repo.study_rounds(study.id) if r.is_open]
         await self.finish(study, StudyStatus.STOPPED, reveal=current)
         return t("study.stopped", language)
