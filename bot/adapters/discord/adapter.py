@@ -11,18 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import secrets
-from typing import Any
+from secrets import token_hex
 
 import aiohttp
 import discord
 from discord.webhook.async_ import async_context
 
-from bot.adapters.discord.client import InterviewBotBase, build_bot
+from bot.adapters import AdapterSetupError
+from bot.adapters.discord.client import DiscordSetupError, InterviewBotBase, build_bot
 from bot.adapters.discord.components import send_kwargs, view_for
 from bot.adapters.discord.render import Part, adapter_text, render
 from bot.adapters.discord.transport import RebasedWebhookAdapter
-from bot.config import ConfigError, Secrets, Settings
+from bot.config import Secrets, Settings
 from bot.core.messages import Message, MessageKind
 from bot.core.models import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.core.service import Core
@@ -33,7 +33,11 @@ CREATE_ATTEMPTS = 3
 RETRY_BACKOFF = 0.5
 THREAD_ALREADY_EXISTS = 160004  # Discord's error code: a thread was already started from this message
 CANNOT_DM_USER = 50007
-_TRANSIENT = (aiohttp.ClientConnectionError, asyncio.TimeoutError, discord.DiscordServerError)
+# The request may have reached Discord; 5xx answers are already retried by discord.py itself.
+_TRANSIENT = (aiohttp.ClientConnectionError, asyncio.TimeoutError)
+
+
+__all__ = ["AdapterSetupError", "DiscordAdapter", "DiscordSetupError"]
 
 
 class DiscordAdapter:
@@ -48,17 +52,19 @@ class DiscordAdapter:
         secrets: Secrets,
         *,
         guild_ready_timeout: float = 2.0,
-        ready_timeout: float = 120.0,
+        ready_timeout: float | None = None,
     ) -> None:
         """``guild_ready_timeout``: how long discord.py waits for more GUILD_CREATE events
         after READY before it reports ready (tests lower it). ``ready_timeout``: how long
-        ``start`` waits for that."""
+        ``start`` waits for that; by default a minute plus 10 s per shard this process
+        runs (discord.py identifies shards 5 s apart)."""
         if not secrets.discord_token:
-            raise ConfigError("DISCORD_TOKEN is not set")
+            raise DiscordSetupError("DISCORD_TOKEN is not set")
         self.core = core
         self.settings = settings
         self._token = secrets.discord_token
-        self.ready_timeout = ready_timeout
+        shards = len(settings.discord.shard_ids) or settings.discord.shard_count or 1
+        self.ready_timeout = ready_timeout if ready_timeout is not None else 60.0 + 10.0 * shards
         self.bot: InterviewBotBase = build_bot(core, settings, self, guild_ready_timeout=guild_ready_timeout)
         self._runner: asyncio.Task[None] | None = None
         # Interaction callbacks use discord.py's webhook adapter, picked from a context
@@ -72,10 +78,15 @@ class DiscordAdapter:
         """Attach to the core, log in (which syncs the commands), connect the gateway in the
         background and return once Discord reports READY."""
         self.core.attach(self)
+        api = self.settings.discord.api_base_url
         try:
             await asyncio.create_task(self.bot.login(self._token), context=self._context.copy())
-        except BaseException:
+        except BaseException as exc:
             await self.bot.close()
+            if isinstance(exc, discord.LoginFailure):
+                raise DiscordSetupError(f"Discord at {api} refused DISCORD_TOKEN") from None
+            if isinstance(exc, (discord.HTTPException, aiohttp.ClientError, OSError)):
+                raise DiscordSetupError(f"could not log in to Discord at {api}: {exc}") from exc
             raise
         self._runner = asyncio.create_task(
             self.bot.connect(reconnect=True), name="discord-gateway", context=self._context.copy()
@@ -91,24 +102,29 @@ class DiscordAdapter:
         failure = self._runner.exception() if self._runner in done else None
         await self.stop()
         if isinstance(failure, discord.PrivilegedIntentsRequired):
-            raise ConfigError(
+            raise DiscordSetupError(
                 "Discord refused the Message Content intent: enable it for the bot in the developer "
-                "portal, or set discord.message_content_intent = false"
+                "portal (Bot → Privileged Gateway Intents), or set discord.message_content_intent = false"
             ) from failure
         if failure is not None:
-            raise failure
-        raise TimeoutError(f"Discord did not report READY within {self.ready_timeout:.0f}s")
+            raise DiscordSetupError(f"the Discord gateway connection failed: {failure}") from failure
+        raise DiscordSetupError(f"Discord did not report READY within {self.ready_timeout:.0f}s")
+
+    async def wait_closed(self) -> None:
+        """Wait until the gateway connection ends for good (after ``stop``, or when Discord
+        refuses the bot); re-raises what ended it. For a run loop that should exit then."""
+        if self._runner is not None:
+            await asyncio.shield(self._runner)
 
     async def stop(self) -> None:
         await self.bot.close()
         runner, self._runner = self._runner, None
-        if runner is not None and not runner.done():
-            try:
-                await asyncio.wait_for(runner, timeout=10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+        if runner is not None:
+            done, _ = await asyncio.wait({runner}, timeout=10)
+            if not done:
                 runner.cancel()
-            except Exception:  # already logged by the done callback
-                pass
+            elif not runner.cancelled():
+                runner.exception()  # reported already (by start or the done callback)
 
     # --- ChatPlatform ----------------------------------------------------------------------
 
@@ -118,20 +134,7 @@ class DiscordAdapter:
         return MessageRef(channel, str(sent.id))
 
     async def open_thread(self, message: MessageRef, name: str) -> ThreadRef:
-        minutes = self.settings.discord.thread_auto_archive_minutes
-        try:
-            data = await self.bot.http.start_thread_with_message(
-                int(message.channel.channel), int(message.message_id),
-                name=name[:100], auto_archive_duration=minutes,  # type: ignore[arg-type]
-            )
-            thread_id = str(data["id"])
-        except discord.HTTPException as exc:
-            if exc.code != THREAD_ALREADY_EXISTS:
-                raise
-            # A retried request whose first answer was lost: a thread started from a message
-            # has the message's id.
-            thread_id = message.message_id
-        thread = ThreadRef(message.channel, thread_id)
+        thread = ThreadRef(message.channel, await self._start_thread(message, name[:100]))
         self.bot.resolver.remember(thread)
         return thread
 
@@ -172,15 +175,31 @@ class DiscordAdapter:
 
     async def _create(self, target: discord.abc.Messageable, part: Part) -> discord.Message:
         """Create one message, retrying lost answers with the same nonce."""
-        nonce = secrets.token_hex(12)  # Discord allows 25 characters
+        nonce = token_hex(12)  # Discord allows 25 characters
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 return await target.send(**send_kwargs(part), nonce=nonce)
             except _TRANSIENT as exc:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                log.warning("creating a message failed (%s); retrying with the same nonce", type(exc).__name__)
-                await asyncio.sleep(RETRY_BACKOFF * 2 ** (attempt - 1))
+                await _before_retry(attempt, "creating a message", exc)
+        raise AssertionError("unreachable")
+
+    async def _start_thread(self, message: MessageRef, name: str) -> str:
+        """Start the public thread on ``message``; the new thread's id. A retry told that
+        the thread already exists has it: a thread started from a message has its id."""
+        minutes = self.settings.discord.thread_auto_archive_minutes
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                data = await self.bot.http.start_thread_with_message(
+                    int(message.channel.channel), int(message.message_id), name=name,
+                    auto_archive_duration=minutes,  # type: ignore[arg-type]
+                )
+                return str(data["id"])
+            except discord.HTTPException as exc:
+                if exc.code == THREAD_ALREADY_EXISTS:
+                    return message.message_id
+                raise
+            except _TRANSIENT as exc:
+                await _before_retry(attempt, "starting a thread", exc)
         raise AssertionError("unreachable")
 
     async def _note(self, channel: ChannelRef, message: Message) -> str | None:
@@ -190,6 +209,14 @@ class DiscordAdapter:
         subscription = await self.core.repo.get_subscription(channel)
         language = (subscription.language if subscription else None) or self.core.settings.language
         return adapter_text("no_content_intent", language)
+
+
+async def _before_retry(attempt: int, what: str, exc: BaseException) -> None:
+    """Re-raise after the last attempt, else log and back off."""
+    if attempt >= CREATE_ATTEMPTS:
+        raise exc
+    log.warning("%s failed (%s); retrying", what, type(exc).__name__)
+    await asyncio.sleep(RETRY_BACKOFF * 2 ** (attempt - 1))
 
 
 def _log_gateway_end(task: asyncio.Task[None]) -> None:

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
+from bot.adapters import AdapterSetupError
 from bot.adapters.discord.commands_cog import InterviewCommands
 from bot.adapters.discord.components import CoreButton
 from bot.adapters.discord.interactions import InteractionHandler
 from bot.adapters.discord.threads_cog import ThreadReplies
-from bot.adapters.discord.transport import RebasedHTTPClient, RequestPacer, pacing_trace
 from bot.adapters.discord.translate import ThreadResolver
-from bot.config import ConfigError, Settings
+from bot.adapters.discord.transport import RebasedHTTPClient, RequestPacer, pacing_trace
+from bot.config import Settings
 from bot.core.service import Core
 
 if TYPE_CHECKING:
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from bot.adapters.discord.adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
+
+
+class DiscordSetupError(AdapterSetupError):
+    """Discord cannot start: a missing token or shard setting, a refused token or intent, an
+    unreachable API. The message never contains the token."""
 
 
 def gateway_intents(message_content: bool) -> discord.Intents:
@@ -49,6 +55,9 @@ class InterviewBotBase(commands.Bot):
         self.pacer = RequestPacer(settings.discord.requests_per_second)
         self.resolver = ThreadResolver(self)
         self.interactions = InteractionHandler(core, platform, self.resolver)
+        # This bot has no voice: skip discord.py's start-up warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -65,7 +74,7 @@ class InterviewBotBase(commands.Bot):
         # tree keep a reference, so swapping it here gives them all the rebased, paced one.
         base = self.settings.discord.api_base_url
         self.http = RebasedHTTPClient(self.loop, api_base_url=base, http_trace=pacing_trace(self.pacer, base))
-        return super()._get_state(**options)  # type: ignore[misc, no-any-return]
+        return super()._get_state(**options)
 
     async def setup_hook(self) -> None:
         await self.add_cog(InterviewCommands(self))
@@ -95,7 +104,7 @@ class InterviewBot(InterviewBotBase):
     """One gateway connection for every guild (fine below ~2,500 guilds)."""
 
 
-class ShardedInterviewBot(InterviewBotBase, commands.AutoShardedBot):
+class ShardedInterviewBot(InterviewBotBase, commands.AutoShardedBot):  # type: ignore[misc]
     """Several gateway connections; ``shard_ids`` lets a deployment split them across
     processes."""
 
@@ -106,8 +115,8 @@ def build_bot(core: Core, settings: Settings, platform: DiscordAdapter, **option
     if count is None and not ids:
         return InterviewBot(core, settings, platform, **options)
     if count is None:
-        raise ConfigError("discord.shard_ids needs discord.shard_count (the total number of shards)")
+        raise DiscordSetupError("discord.shard_ids needs discord.shard_count (the total number of shards)")
     outside = [shard for shard in ids if shard >= count]
     if outside:
-        raise ConfigError(f"discord.shard_ids {outside} are not below discord.shard_count {count}")
+        raise DiscordSetupError(f"discord.shard_ids {outside} are not below discord.shard_count {count}")
     return ShardedInterviewBot(core, settings, platform, shard_count=count, shard_ids=list(ids) or None, **options)

@@ -16,7 +16,12 @@ from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.core.commands import LEADERBOARD_WINDOWS, MAX_ANSWER_MINUTES, MAX_STUDY_COUNT, RATINGS
+from bot.core.commands import (
+    LEADERBOARD_WINDOWS,
+    MAX_ANSWER_MINUTES,
+    MAX_STUDY_COUNT,
+    RATINGS,
+)
 from bot.core.schedule import timezone_names
 
 if TYPE_CHECKING:
@@ -32,14 +37,11 @@ def schedule_text(
     time: str | None, timezone: str | None, days: str | None, reveal: str | None,
     tags: str | None, language: str | None,
 ) -> str:
-    """``schedule set`` with the given options, as the core's command text."""
-    tokens = [token.strip() for token in (time, timezone, days) if token and token.strip()]
-    if reveal and reveal.strip():
-        tokens.append(f"reveal={reveal.strip()}")
-    if tags and tags.strip():
-        tokens.append(f"tags={_tag_list(tags)}")
-    if language:
-        tokens.append(f"lang={language}")
+    """``schedule set`` with the given options, as the core's command text. Every value is
+    keyed (``timezone=EST``), so the core never has to guess what a bare word is."""
+    values = {"time": time, "timezone": timezone, "days": days, "reveal": reveal,
+              "tags": _tag_list(tags), "lang": language}
+    tokens = [f"{key}={value.strip()}" for key, value in values.items() if value and value.strip()]
     return " ".join(["schedule", "set", *(shlex.quote(token) for token in tokens)])
 
 

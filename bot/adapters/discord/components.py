@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.adapters.discord.render import Part, adapter_text, button_style, custom_id, language_of
+from bot.adapters.discord.render import (
+    Part,
+    adapter_text,
+    button_style,
+    custom_id,
+    language_of,
+)
 from bot.core.messages import ACTION_ANSWER_PRIVATELY, ACTION_PRACTICE_ANSWER
 
 if TYPE_CHECKING:
@@ -57,7 +63,7 @@ class CoreButton(
             modal = answer_modal(modal_kind, self.value, self.item.label, interaction.locale)
             await interaction.response.send_modal(modal)
             return
-        bot: InterviewBotBase = interaction.client  # type: ignore[assignment]
+        bot: InterviewBotBase = interaction.client
         await bot.interactions.button_pressed(interaction, self.action, self.value)
 
 

@@ -15,7 +15,11 @@ import discord
 
 from bot.adapters.discord.components import parse_modal_id, send_kwargs, submitted_value
 from bot.adapters.discord.render import Part, adapter_text, language_of, render
-from bot.adapters.discord.translate import ThreadResolver, channel_ref, interaction_actor
+from bot.adapters.discord.translate import (
+    ThreadResolver,
+    channel_ref,
+    interaction_actor,
+)
 from bot.core.messages import Response
 from bot.core.models import ChannelRef
 from bot.core.ports import (
@@ -91,7 +95,7 @@ class InteractionHandler:
         try:
             try:
                 responses = await asyncio.wait_for(asyncio.shield(work), self.defer_after)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await interaction.response.defer(ephemeral=True, thinking=True)
                 deferred = True
                 responses = await work

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
@@ -41,11 +43,19 @@ def rebase(url: str, api_base_url: str) -> str:
 
 
 class RequestPacer:
-    """Spaces request starts at least ``1 / rate`` seconds apart, first come first served.
+    """Lets requests go one at a time, first come first served, under two rules:
 
-    A reservation is taken before waiting, so N concurrent callers leave in call order at
-    an even pace rather than in a burst at the start of each second.
+    * even spacing: one every ``(1 + MARGIN) / rate`` seconds, on a schedule that a wake-up
+      up to half an interval late does not push back (so a busy event loop keeps the pace);
+    * a hard cap: never more than ``rate`` requests leave within any ``1 + MARGIN / 2``
+      seconds, counted on when they really left, so a stalled loop cannot release its
+      backlog as a burst.
+
+    Together they keep the server's count within ``rate`` in every second as long as
+    transport delays vary by less than ``MARGIN / 2`` (50 ms).
     """
+
+    MARGIN = 0.1
 
     def __init__(
         self,
@@ -56,17 +66,34 @@ class RequestPacer:
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
+        self.interval = (1.0 + self.MARGIN) / rate
+        self.cap_window = 1.0 + self.MARGIN / 2
+        self.cap = max(1, int(rate))
         self._monotonic = monotonic
         self._sleep = sleep
-        self._next_slot = 0.0
+        self._turn = asyncio.Lock()  # FIFO: waiters leave in the order they came
+        self._recent: deque[float] = deque()  # departure times within the cap window
+        self._slot = -math.inf  # when the next request may leave by the schedule
 
     async def wait(self) -> None:
-        now = self._monotonic()
-        slot = max(now, self._next_slot)
-        self._next_slot = slot + self.interval
-        if slot > now:
-            await self._sleep(slot - now)
+        async with self._turn:
+            waited = False
+            while True:
+                now = self._monotonic()
+                while self._recent and self._recent[0] <= now - self.cap_window:
+                    self._recent.popleft()
+                due = self._slot
+                if len(self._recent) >= self.cap:
+                    due = max(due, self._recent[0] + self.cap_window)
+                if due <= now:
+                    break
+                waited = True
+                await self._sleep(due - now)
+            self._recent.append(now)
+            # After idling the schedule starts again from now; a request that waited keeps
+            # its slot unless it left more than half an interval late.
+            start = max(self._slot, now - self.interval / 2) if waited else now
+            self._slot = start + self.interval
 
 
 def pacing_trace(pacer: RequestPacer, api_base_url: str) -> aiohttp.TraceConfig:
@@ -129,7 +156,7 @@ class RebasedWebhookAdapter(AsyncWebhookAdapter):
     tasks only (see ``DiscordAdapter.start``)."""
 
     def __init__(self, api_base_url: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.api_base_url = api_base_url.rstrip("/")
 
     async def request(self, route: Route, *args: Any, **kwargs: Any) -> Any:
