@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.adapters.discord.invite import add_discord_parser, run_discord_command
 from bot.config import ConfigError, Settings, load_secrets, load_settings
 from bot.content.cli import add_content_parser, run_content_command
 from bot.content.errors import ContentErrors
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="start the bot on every platform with credentials (console if none)")
     commands.add_parser("console", help="start the local console bot (no token needed)")
     add_content_parser(commands)
+    add_discord_parser(commands)
     return parser
 
 
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     secrets = load_secrets()
     on_console = args.command == "console" or (args.command == "run" and not (secrets.has_slack or secrets.has_discord))
     _configure_logging(settings, quiet=on_console or args.command == "content")
+    if args.command == "discord":
+        return run_discord_command(args, settings, secrets, sys.stdout)
     if args.command == "content":
         extra = []
         if args.content_command == "export":

@@ -277,10 +277,14 @@ def _shard_count(value: object) -> int | None:
 
 
 def _shard_ids(value: object) -> tuple[int, ...]:
-    ids = _guild_ids(value)
-    if any(i < 0 for i in ids):
-        raise ValueError("shard ids are 0 or greater")
-    return ids
+    ids: list[int] = []
+    for item in _items(value):
+        if isinstance(item, str) and item.strip().isdigit():
+            item = int(item.strip())
+        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+            raise ValueError(f"expected shard numbers 0 or greater, like 0,1, got {item!r}")
+        ids.append(item)
+    return tuple(ids)
 
 
 def _int_between(low: int, high: int) -> _Parser:

@@ -514,3 +514,10 @@ def test_secrets_never_appear_in_repr_or_str() -> None:
         assert "very-secret" not in text
         assert "discord_token='***'" in text
         assert "slack_app_token=None" in text
+
+
+def test_shard_zero_is_a_valid_shard_id() -> None:
+    settings = load_settings(env={"INTERVIEW_BOT_DISCORD__SHARD_IDS": "0,1", "INTERVIEW_BOT_DISCORD__SHARD_COUNT": "2"})
+    assert settings.discord.shard_ids == (0, 1) and settings.discord.shard_count == 2
+    with pytest.raises(ConfigError, match="shard numbers 0 or greater"):
+        load_settings(env={"INTERVIEW_BOT_DISCORD__SHARD_IDS": "-1"})
