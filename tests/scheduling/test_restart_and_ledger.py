@@ -145,3 +145,17 @@ async def test_a_post_claimed_by_an_instance_that_died_is_made_once_after_its_le
     assert round_.is_open and round_.message is not None and round_.thread is not None
     assert "Question of the day" not in await bot.tick()
     assert "Question of the day" not in await bot.restart()
+
+
+async def test_forty_channels_posting_at_the_same_minute_on_one_sqlite_file(make_session, clock) -> None:
+    """The whole post path (rotation, claim, post, confirm) for many channels at once on
+    SQLite: none fails with "database is locked", each channel gets its one post."""
+    bot = await make_session(INTERVIEW_BOT_CONSOLE__SUBSCRIBE="false")
+    from bot.core.models import ChannelRef
+
+    channels = [ChannelRef("console", "local", f"c{i}") for i in range(40)]
+    day = MONDAY_0930.date()
+    results = await asyncio.gather(*(bot.core.start_round(c, scheduled_day=day) for c in channels for _ in range(2)))
+    assert sum(r is not None for r in results) == 40
+    assert {r.channel for r in results if r is not None} == set(channels)
+    assert all(r.is_open for r in results if r is not None)

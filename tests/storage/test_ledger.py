@@ -74,3 +74,21 @@ async def test_round_times_threads_and_replies_round_trip(database_url: str) -> 
         assert await repo.replies_for_round(posted.id) == []
     finally:
         await engine.dispose()
+
+
+async def test_many_concurrent_claims_on_sqlite_neither_fail_nor_double(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Dozens of channels claiming their 09:00 post at once: no "database is locked", and
+    racing claims for the same channel and day still give exactly one round."""
+    import asyncio
+
+    engine, repo = await _repo(f"sqlite+aiosqlite:///{tmp_path / 'busy.db'}")
+    try:
+        day = date(2026, 3, 2)
+        channels = [ChannelRef("slack", "T1", f"C{i}") for i in range(40)]
+        claims = [repo.claim_round(c, "q1", 0, day, NOW, NOW) for c in channels for _ in range(2)]
+        results = await asyncio.gather(*claims)
+        assert sum(r is not None for r in results) == 40
+        claimed = {r.channel for r in results if r is not None}
+        assert claimed == set(channels)
+    finally:
+        await engine.dispose()
