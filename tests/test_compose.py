@@ -121,3 +121,16 @@ def test_dockerfile_runs_interview_bot_as_non_root() -> None:
     assert {"COPY config ./config", "COPY content ./content"} <= set(lines)
     users = [line.removeprefix("USER ").strip() for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
+
+
+def test_bot_healthcheck_probes_the_ops_endpoint_it_enables(compose: dict[str, Any]) -> None:
+    bot = compose["services"]["bot"]
+    settings = load_settings(env={k: str(v) for k, v in bot["environment"].items()})
+    assert settings.ops.enabled and settings.ops.host == "0.0.0.0"
+    probe = " ".join(bot["healthcheck"]["test"])
+    assert f"127.0.0.1:{settings.ops.port}/healthz" in probe
+    assert str(settings.ops.port) in [str(p) for p in bot["expose"]]
+    # Longer than the bot's own drain on SIGTERM, so compose does not kill a post half done.
+    from bot.app import DRAIN_SECONDS
+
+    assert int(bot["stop_grace_period"].rstrip("s")) > DRAIN_SECONDS
