@@ -2,11 +2,13 @@
 
 ``FakeDiscord`` is an aiohttp server on 127.0.0.1 (port 0): REST under ``/api/v10`` answers
 in Discord's shapes with ``Content-Type: application/json`` and ``X-RateLimit-*`` headers,
-honours ``nonce`` + ``enforce_nonce``, and can be told to answer 429 (JSON ``retry_after``
-and a ``Via`` header), to answer late, or to drop a request after doing it. ``/gateway`` speaks the
-gateway protocol (HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeat ACK, RESUME ->
-replay + RESUMED). Tests dispatch events, press buttons and submit modals through it, and
-read every request with the monotonic time it arrived. Imports nothing from the bot.
+honours ``nonce`` + ``enforce_nonce``, serves message history (``before``/``after``/``limit``,
+newest first as Discord does) and members, and can be told to answer 429 (JSON ``retry_after``
+and a ``Via`` header), to answer late, or to drop a request after doing it. ``/attachments``
+is its CDN for files given to slash commands. ``/gateway`` speaks the gateway protocol
+(HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeat ACK, RESUME -> replay + RESUMED).
+Tests dispatch events, press buttons, submit modals and upload files through it, and read
+every request with the monotonic time it arrived. Imports nothing from the bot.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ADMINISTRATOR, MANAGE_GUILD, MESSAGE_CONTENT_INTENT = 1 << 3, 1 << 5, 1 << 15
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38) | (1 << 31)
 NONCE_WINDOW = 300.0  # seconds within which an enforced nonce returns the first message
 INTERACTION_TYPES = {"command": 2, "component": 3, "autocomplete": 4, "modal": 5}
+HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 50, 100
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Recorded:
     path: str  # without the /api/v10 prefix
     body: Any
     files: list[str] = field(default_factory=list)
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,14 +57,31 @@ class FakeUser:
     name: str
     permissions: int = MEMBER_PERMISSIONS
     bot: bool = False
+    roles: list[int] = field(default_factory=list)
 
     def user(self) -> Json:
         return {"id": str(self.id), "username": self.name, "global_name": self.name, "discriminator": "0",
                 "avatar": None, "bot": self.bot, "public_flags": 0}
 
     def member(self) -> Json:
-        return {"user": self.user(), "roles": [], "nick": None, "avatar": None, "joined_at": _now(),
+        return {"user": self.user(), "roles": [str(r) for r in self.roles], "nick": None, "avatar": None,
+                "joined_at": _now(),
                 "deaf": False, "mute": False, "flags": 0, "pending": False, "premium_since": None}
+
+
+@dataclass
+class FakeAttachment:
+    """A file a person gave a slash command, held at the fake's CDN."""
+
+    id: int
+    filename: str
+    size: int
+    url: str
+    content_type: str
+
+    def payload(self) -> Json:
+        return {"id": str(self.id), "filename": self.filename, "size": self.size, "url": self.url,
+                "proxy_url": self.url, "content_type": self.content_type, "ephemeral": True}
 
 
 @dataclass
@@ -101,6 +122,8 @@ class FakeDiscord:
         self.callbacks: dict[int, list[Json]] = {}  # interaction id -> callbacks (with "at")
         self.followups: dict[int, list[Json]] = {}  # interaction id -> followup messages
         self.interaction_messages: dict[int, Json] = {}  # responses and followups, by message id
+        self.cdn: dict[int, bytes] = {}  # attachment id -> file content
+        self.downloads: list[str] = []  # CDN paths fetched
         self.requests: list[Recorded] = []
         self.identifies: list[Json] = []
         self.resumes: list[Json] = []
@@ -116,6 +139,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{channel}/{id}/{filename}", self._cdn_file)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -155,7 +179,10 @@ class FakeDiscord:
 
     def add_guild(self, name: str = "Study group", channels: int = 1) -> Json:
         guild_id = self.snowflake()
-        guild = {"id": str(guild_id), "name": name, "owner_id": "1", "channel_ids": []}
+        # A "Moderators" role with Manage Server: what makes add_member(admin=True) an admin
+        # in events and member lookups, as a role does on a real server.
+        guild = {"id": str(guild_id), "name": name, "owner_id": "1", "channel_ids": [],
+                 "admin_role": self.snowflake()}
         self.guilds[guild_id] = guild
         self.members[guild_id] = {self.bot.id: self.bot}
         for index in range(channels):
@@ -173,7 +200,8 @@ class FakeDiscord:
         return channel_id
 
     def add_member(self, guild_id: int, name: str, *, admin: bool = False) -> FakeUser:
-        user = FakeUser(self.snowflake(), name, MEMBER_PERMISSIONS | (MANAGE_GUILD if admin else 0))
+        user = FakeUser(self.snowflake(), name, MEMBER_PERMISSIONS | (MANAGE_GUILD if admin else 0),
+                        roles=[self.guilds[guild_id]["admin_role"]] if admin else [])
         self.members[guild_id][user.id] = user
         return user
 
@@ -218,7 +246,8 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body, files = await _read_body(request)
-        self.requests.append(Recorded(time.monotonic(), request.method, path, body, files))
+        query = dict(request.query)
+        self.requests.append(Recorded(time.monotonic(), request.method, path, body, files, query))
         await self._notify()
         if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
                 ("/interactions/", "/webhooks/")):
@@ -229,7 +258,7 @@ class FakeDiscord:
                           "global": False}, 429, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
-        status, payload = await self._route(request.method, path, body)
+        status, payload = await self._route(request.method, path, body, query)
         if fault is not None and fault.kind == "lose_response":
             assert request.transport is not None
             request.transport.close()
@@ -237,7 +266,7 @@ class FakeDiscord:
         response.headers.update(_rate_limit_headers(request.method, path))
         return response
 
-    async def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    async def _route(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
         match (method, parts):
             case ("GET", ["users", "@me"]):
@@ -256,6 +285,13 @@ class FakeDiscord:
                 return (200, found) if found else (404, {"message": "Unknown Channel", "code": 10003})
             case ("POST", ["channels", channel_id, "messages"]):
                 return 200, await self._create_message(int(channel_id), body, self.bot)
+            case ("GET", ["channels", channel_id, "messages"]):
+                return self._history(int(channel_id), query)
+            case ("GET", ["guilds", guild_id, "members", user_id]):
+                found_member = self.members.get(int(guild_id), {}).get(int(user_id))
+                if found_member is None:
+                    return 404, {"message": "Unknown Member", "code": 10007}
+                return 200, found_member.member()
             case ("PATCH", ["channels", channel_id, "messages", message_id]):
                 return self._edit_message(int(message_id), body)
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
@@ -304,6 +340,20 @@ class FakeDiscord:
             self._nonces[(channel_id, str(body["nonce"]))] = (message, time.monotonic())
         return message
 
+    def _history(self, channel_id: int, query: dict[str, str]) -> tuple[int, Any]:
+        """Discord's paging: up to ``limit`` messages next to ``before`` or ``after`` (the
+        newest without either), always answered newest first."""
+        if channel_id not in self.channels:
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        limit = min(int(query.get("limit", HISTORY_PAGE_DEFAULT)), HISTORY_PAGE_MAX)
+        ids = sorted(int(m["id"]) for m in self.channel_messages(channel_id))
+        if "after" in query:
+            page = [i for i in ids if i > int(query["after"])][:limit]
+        else:
+            older = [i for i in ids if "before" not in query or i < int(query["before"])]
+            page = older[-limit:]
+        return 200, [self.messages[i] for i in reversed(page)]
+
     def _edit_message(self, message_id: int, body: Json) -> tuple[int, Json]:
         message = self.messages.get(message_id)
         if message is None:
@@ -313,6 +363,12 @@ class FakeDiscord:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
         message["edited_timestamp"] = _now()
         return 200, message
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> Json:
+        """A thread started from a message, as if the bot had done it before a crash."""
+        status, thread = await self._start_thread(channel_id, message_id, {"name": name})
+        assert status == 201, thread
+        return thread
 
     async def _start_thread(self, channel_id: int, message_id: int, body: Json) -> tuple[int, Json]:
         if message_id in self.channels:
@@ -458,9 +514,11 @@ class FakeDiscord:
         channels = [self.channels[cid] for cid in guild["channel_ids"]]
         everyone = {"id": str(guild_id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS),
                     "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+        moderators = {**everyone, "id": str(guild["admin_role"]), "name": "Moderators", "position": 1,
+                      "permissions": str(MEMBER_PERMISSIONS | MANAGE_GUILD)}
         return {
             "id": str(guild_id), "name": guild["name"], "icon": None, "owner_id": guild["owner_id"],
-            "roles": [everyone], "channels": channels, "threads": [], "members": [self.bot.member()],
+            "roles": [everyone, moderators], "channels": channels, "threads": [], "members": [self.bot.member()],
             "member_count": len(self.members[guild_id]), "large": False, "unavailable": False,
             "features": [], "emojis": [], "stickers": [], "voice_states": [], "presences": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
@@ -470,6 +528,27 @@ class FakeDiscord:
         }
 
     # --- people doing things -----------------------------------------------------------------
+
+    async def add_message(self, channel_id: int, author: FakeUser, content: str = "", *,
+                          embeds: list[Json] | None = None, components: list[Json] | None = None) -> Json:
+        """A message that exists at Discord without the bot having heard of it: made while
+        it was down, or whose gateway event was lost."""
+        return await self._create_message(
+            channel_id, {"content": content, "embeds": embeds, "components": components}, author)
+
+    def attachment(self, filename: str, data: bytes, content_type: str = "application/x-yaml") -> FakeAttachment:
+        """A file uploaded to the CDN, to give a slash command as an option value."""
+        attachment_id = self.snowflake()
+        self.cdn[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/0/{attachment_id}/{filename}"
+        return FakeAttachment(attachment_id, filename, len(data), url, content_type)
+
+    async def _cdn_file(self, request: web.Request) -> web.Response:
+        self.downloads.append(request.path)
+        data = self.cdn.get(int(request.match_info["id"]))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def user_message(self, channel_id: int, user: FakeUser, content: str) -> Json:
         message = await self._create_message(channel_id, {"content": content}, user)
@@ -493,9 +572,12 @@ class FakeDiscord:
     async def slash_command(self, channel_id: int, user: FakeUser, path: str, *, focused: str | None = None,
                             **options: Any) -> int:
         """``/interview <path> option=value...``; returns the interaction id. With
-        ``focused``, an autocomplete request for that option instead."""
-        leaf = [{"type": {bool: 5, int: 4}.get(type(value), 3), "name": name, "value": value,
+        ``focused``, an autocomplete request for that option instead. A ``FakeAttachment``
+        value is an attachment option, resolved in the payload as Discord does."""
+        leaf = [{"type": _option_type(value), "name": name,
+                 "value": str(value.id) if isinstance(value, FakeAttachment) else value,
                  **({"focused": True} if name == focused else {})} for name, value in options.items()]
+        files = {str(v.id): v.payload() for v in options.values() if isinstance(v, FakeAttachment)}
         *groups, command = path.split()
         tree: list[Json] = [{"type": 1, "name": command, "options": leaf}]
         for group in reversed(groups):
@@ -503,7 +585,8 @@ class FakeDiscord:
         guild_id = int(self.channels[channel_id]["guild_id"])
         synced = self.commands.get(str(guild_id)) or self.commands.get("global") or []
         command_id = next((c["id"] for c in synced if c["name"] == "interview"), "0")
-        data = {"id": command_id, "name": "interview", "type": 1, "options": tree}
+        data = {"id": command_id, "name": "interview", "type": 1, "options": tree,
+                **({"resolved": {"attachments": files}} if files else {})}
         return await self._interact("autocomplete" if focused else "command", channel_id, user, data)
 
     async def press_button(self, message_id: int, custom_id: str, user: FakeUser) -> int:
@@ -534,6 +617,12 @@ class FakeDiscord:
         self.interactions[interaction_id] = {**payload, "dispatched_at": time.monotonic()}
         await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
         return interaction_id
+
+
+def _option_type(value: Any) -> int:
+    if isinstance(value, FakeAttachment):
+        return 11
+    return {bool: 5, int: 4}.get(type(value), 3)
 
 
 def _partial_member(user: FakeUser) -> Json:

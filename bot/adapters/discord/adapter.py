@@ -1,9 +1,12 @@
-"""``DiscordAdapter``: the core's ``ChatPlatform`` on Discord, and the one object the app
-wires in (construct, ``await start()``, ``await stop()``).
+"""``DiscordAdapter``: the core's ``ChatPlatform`` on Discord (with the optional
+``PostLookup`` and ``ThreadHistory`` ports), and the one object the app wires in
+(construct, ``await start()``, ``await stop()``).
 
 Every message is created with a fresh ``nonce`` and ``enforce_nonce`` (discord.py sets the
 latter whenever a nonce is given), and a create whose answer was lost is retried with the
-same nonce, so Discord returns the first message instead of posting a second one.
+same nonce, so Discord returns the first message instead of posting a second one. After
+READY and every RESUMED the threads of open rounds are read again (backfill), for replies
+made while the bot was not listening.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from datetime import datetime
 from secrets import token_hex
 
 import aiohttp
@@ -20,11 +24,14 @@ from discord.webhook.async_ import async_context
 from bot.adapters import AdapterSetupError
 from bot.adapters.discord.client import DiscordSetupError, InterviewBotBase, build_bot
 from bot.adapters.discord.components import send_kwargs, view_for
-from bot.adapters.discord.render import Part, adapter_text, render
+from bot.adapters.discord.history import BackfillRuns, RoundHistory
+from bot.adapters.discord.render import Part, render
 from bot.adapters.discord.transport import RebasedWebhookAdapter
 from bot.config import Secrets, Settings
+from bot.core.i18n import t
 from bot.core.messages import Message, MessageKind
 from bot.core.models import ChannelRef, MessageRef, ThreadRef, UserRef
+from bot.core.ports import HistoricReply
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
@@ -66,6 +73,8 @@ class DiscordAdapter:
         shards = len(settings.discord.shard_ids) or settings.discord.shard_count or 1
         self.ready_timeout = ready_timeout if ready_timeout is not None else 60.0 + 10.0 * shards
         self.bot: InterviewBotBase = build_bot(core, settings, self, guild_ready_timeout=guild_ready_timeout)
+        self.history = RoundHistory(self.bot)
+        self.backfills = BackfillRuns(self._backfill)
         self._runner: asyncio.Task[None] | None = None
         # Interaction callbacks use discord.py's webhook adapter, picked from a context
         # variable; set it only in a context copied for this bot's tasks.
@@ -117,6 +126,7 @@ class DiscordAdapter:
             await asyncio.shield(self._runner)
 
     async def stop(self) -> None:
+        await self.backfills.cancel()
         await self.bot.close()
         runner, self._runner = self._runner, None
         if runner is not None:
@@ -164,6 +174,27 @@ class DiscordAdapter:
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    # --- PostLookup, ThreadHistory and backfill ---------------------------------------------
+
+    async def find_round_post(
+        self, channel: ChannelRef, round_id: int, since: datetime
+    ) -> tuple[MessageRef, ThreadRef | None] | None:
+        return await self.history.find_round_post(channel, round_id, since)
+
+    async def thread_replies(self, thread: ThreadRef) -> list[HistoricReply]:
+        return await self.history.thread_replies(thread)
+
+    def backfill(self) -> None:
+        """Read the open rounds' threads again in the background (called on READY and
+        RESUMED). Without the Message Content intent history has no text to go by, so
+        nothing is read: an empty text must not pass for a deleted reply."""
+        if self.settings.discord.message_content_intent:
+            self.backfills.request()
+
+    async def _backfill(self) -> None:
+        self.history.forget_members()
+        await self.core.recovery.backfill(self.name)
+
     # --- sending ---------------------------------------------------------------------------
 
     async def _create_all(self, channel_id: int, guild_id: int, parts: list[Part]) -> discord.Message:
@@ -208,7 +239,7 @@ class DiscordAdapter:
             return None
         subscription = await self.core.repo.get_subscription(channel)
         language = (subscription.language if subscription else None) or self.core.settings.language
-        return adapter_text("no_content_intent", language)
+        return t("discord.intent_note", language)
 
 
 async def _before_retry(attempt: int, what: str, exc: BaseException) -> None:

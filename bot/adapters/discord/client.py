@@ -1,5 +1,6 @@
 """The discord.py bot: receives the core and settings in its constructor, adds the cogs and
-persistent buttons in ``setup_hook`` and syncs ``/interview``. Sharded when configured.
+persistent buttons in ``setup_hook`` and syncs ``/interview`` with its Chinese localizations.
+Sharded when configured.
 
 Only this package imports discord; the core sees the events built in the cogs.
 """
@@ -16,6 +17,8 @@ from bot.adapters import AdapterSetupError
 from bot.adapters.discord.commands_cog import InterviewCommands
 from bot.adapters.discord.components import CoreButton
 from bot.adapters.discord.interactions import InteractionHandler
+from bot.adapters.discord.localization import CatalogTranslator
+from bot.adapters.discord.pack_admin import PackAdmin
 from bot.adapters.discord.threads_cog import ThreadReplies
 from bot.adapters.discord.translate import ThreadResolver
 from bot.adapters.discord.transport import RebasedHTTPClient, RequestPacer, pacing_trace
@@ -55,6 +58,7 @@ class InterviewBotBase(commands.Bot):
         self.pacer = RequestPacer(settings.discord.requests_per_second)
         self.resolver = ThreadResolver(self)
         self.interactions = InteractionHandler(core, platform, self.resolver)
+        self.pack_admin = PackAdmin(core, self.interactions)
         # This bot has no voice: skip discord.py's start-up warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -80,6 +84,7 @@ class InterviewBotBase(commands.Bot):
         await self.add_cog(InterviewCommands(self))
         await self.add_cog(ThreadReplies(self, self.resolver))
         self.add_dynamic_items(CoreButton)
+        await self.tree.set_translator(CatalogTranslator())
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

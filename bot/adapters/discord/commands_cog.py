@@ -1,9 +1,12 @@
 """The ``/interview`` slash command group: one subcommand per core command (``USAGE`` in
-bot.core.commands), each turned into the text the core parses on every platform.
+bot.core.commands), each turned into the text the core parses on every platform, plus the
+Discord-only pack upload and question form (bot.adapters.discord.pack_admin).
 
-Discord applies ``default_member_permissions`` to top-level commands only, so the admin
-subcommands cannot be hidden inside ``/interview``; their descriptions say "Manage Server"
-and the core refuses them unless the member's server-computed permissions include it.
+Descriptions and choice names come from the catalogs (``slash.*`` keys; English by default,
+Simplified Chinese for zh-CN clients through ``CatalogTranslator``). Discord applies
+``default_member_permissions`` to top-level commands only, so the admin subcommands cannot
+be hidden inside ``/interview``; their descriptions say "Manage Server" and the bot refuses
+them unless the member's server-computed permissions include it.
 """
 
 from __future__ import annotations
@@ -16,12 +19,9 @@ from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.core.commands import (
-    LEADERBOARD_WINDOWS,
-    MAX_ANSWER_MINUTES,
-    MAX_STUDY_COUNT,
-    RATINGS,
-)
+from bot.adapters.discord.components import QUESTION_MODAL, parse_modal_id
+from bot.adapters.discord.localization import choice, described
+from bot.core.commands import MAX_ANSWER_MINUTES, MAX_STUDY_COUNT
 from bot.core.schedule import timezone_names
 
 if TYPE_CHECKING:
@@ -31,6 +31,13 @@ MAX_CHOICES = 25
 DAY_SUGGESTIONS = ("mon-fri", "daily", "weekends", "mon,wed,fri", "tue,thu", "mon", "sat")
 REVEAL_SUGGESTIONS = ("30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 LANGUAGE_CHOICES = [Choice(name="English", value="en"), Choice(name="中文", value="zh")]
+# The choice names reuse the rating buttons' and the leaderboard's own words.
+RATING_CHOICES = [choice("button.again", "again"), choice("button.hard", "hard"),
+                  choice("button.good", "good"), choice("button.easy", "easy")]
+WINDOW_CHOICES = [choice("leaderboard.week", "week"), choice("leaderboard.month", "month"),
+                  choice("leaderboard.all", "all")]
+DIFFICULTY_CHOICES = [choice("slash.difficulty_easy", 1), choice("slash.difficulty_medium", 2),
+                      choice("slash.difficulty_hard", 3)]
 
 
 def schedule_text(
@@ -67,13 +74,14 @@ def complete_tags(known: list[str], current: str) -> list[Choice[str]]:
 
 
 @app_commands.guild_only()
-class InterviewCommands(commands.GroupCog, group_name="interview",
-                        group_description="Interview practice: daily questions, answers and reveals"):
-    """``/interview ...``: every subcommand is handed to the core as text."""
+class InterviewCommands(commands.GroupCog, group_name="interview", group_description=described("slash.interview")):
+    """``/interview ...``: every subcommand but the pack upload and form is handed to the
+    core as text."""
 
-    schedule = app_commands.Group(name="schedule", description="This channel's daily question")
-    study = app_commands.Group(name="study", description="A timed run of questions in one thread")
-    me = app_commands.Group(name="me", description="Your own settings")
+    schedule = app_commands.Group(name="schedule", description=described("slash.schedule"))
+    study = app_commands.Group(name="study", description=described("slash.study"))
+    me = app_commands.Group(name="me", description=described("slash.me"))
+    packs = app_commands.Group(name="packs", description=described("slash.packs"))
 
     def __init__(self, bot: InterviewBotBase) -> None:
         self.bot = bot
@@ -82,42 +90,44 @@ class InterviewCommands(commands.GroupCog, group_name="interview",
     async def _run(self, interaction: discord.Interaction[Any], text: str) -> None:
         await self.bot.interactions.command(interaction, text)
 
-    @app_commands.command(name="question", description="Post a practice question in this channel now")
+    @app_commands.command(name="question", description=described("slash.question"))
     async def question(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "question")
 
-    @app_commands.command(name="answer",
-                          description="Answer the current question privately (hidden until the reveal)")
-    @app_commands.describe(text="Your answer; only you see it until the reveal")
+    @app_commands.command(name="answer", description=described("slash.answer"))
+    @app_commands.describe(text=described("slash.option_answer"))
     async def answer(self, interaction: discord.Interaction[Any],
                      text: app_commands.Range[str, 1, 4000]) -> None:
         await self._run(interaction, f"answer {text}")
 
-    @app_commands.command(name="reveal", description="Reveal the current answer now (Manage Server)")
+    @app_commands.command(name="reveal", description=described("slash.reveal"))
     async def reveal(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "reveal")
 
-    @app_commands.command(name="skip",
-                          description="Skip the current question and post another (Manage Server)")
+    @app_commands.command(name="skip", description=described("slash.skip"))
     async def skip(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "skip")
 
-    @app_commands.command(name="stats", description="Your answers and key-point coverage in this channel")
+    @app_commands.command(name="stats", description=described("slash.stats"))
     async def stats(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "stats")
 
-    @app_commands.command(name="help", description="List the interview commands")
+    @app_commands.command(name="help", description=described("slash.help"))
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "help")
 
-    @schedule.command(name="set", description="Set when the daily question is posted (Manage Server)")
+    @app_commands.command(name="hint", description=described("slash.hint"))
+    async def hint(self, interaction: discord.Interaction[Any]) -> None:
+        await self._run(interaction, "hint")
+
+    @schedule.command(name="set", description=described("slash.schedule_set"))
     @app_commands.describe(
-        time="Time of day, 24-hour HH:MM, e.g. 09:30",
-        timezone="IANA timezone, e.g. Asia/Shanghai or Europe/Berlin",
-        days="Days to post on: mon-fri, daily, weekends or a list like mon,wed,fri",
-        reveal="How long until the answer is revealed, e.g. 6h, 90m or 1d",
-        tags="Only questions with these tags, comma-separated",
-        language="Language of the bot's messages in this channel",
+        time=described("slash.option_time"),
+        timezone=described("slash.option_timezone"),
+        days=described("slash.option_days"),
+        reveal=described("slash.option_reveal"),
+        tags=described("slash.option_tags"),
+        language=described("slash.option_channel_language"),
     )
     @app_commands.choices(language=LANGUAGE_CHOICES)
     async def schedule_set(
@@ -149,21 +159,21 @@ class InterviewCommands(commands.GroupCog, group_name="interview",
     async def _reveal(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         return matching(REVEAL_SUGGESTIONS, current) or [Choice(name=current[:100], value=current[:100])]
 
-    @schedule.command(name="show", description="Show this channel's daily question schedule")
+    @schedule.command(name="show", description=described("slash.schedule_show"))
     async def schedule_show(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "schedule show")
 
-    @schedule.command(name="pause", description="Pause the daily question (Manage Server)")
+    @schedule.command(name="pause", description=described("slash.schedule_pause"))
     async def schedule_pause(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "schedule pause")
 
-    @schedule.command(name="resume", description="Resume the daily question (Manage Server)")
+    @schedule.command(name="resume", description=described("slash.schedule_resume"))
     async def schedule_resume(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "schedule resume")
 
-    @study.command(name="start", description="Start a timed run of questions in a thread")
-    @app_commands.describe(tags="Only questions with these tags, comma-separated",
-                           count="How many questions", answer_minutes="Minutes to answer each question")
+    @study.command(name="start", description=described("slash.study_start"))
+    @app_commands.describe(tags=described("slash.option_tags"), count=described("slash.option_count"),
+                           answer_minutes=described("slash.option_answer_minutes"))
     async def study_start(
         self,
         interaction: discord.Interaction[Any],
@@ -179,36 +189,36 @@ class InterviewCommands(commands.GroupCog, group_name="interview",
     async def _study_tags(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         return complete_tags(self.bot.known_tags(), current)
 
-    @study.command(name="next", description="Move the study run to its next question")
+    @study.command(name="next", description=described("slash.study_next"))
     async def study_next(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "study next")
 
-    @study.command(name="stop", description="Stop the study run")
+    @study.command(name="stop", description=described("slash.study_stop"))
     async def study_stop(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, "study stop")
 
-    @app_commands.command(name="practice", description="Practise privately the question you most need to review")
-    @app_commands.describe(answer="Your answer to the practice question you were given")
+    @app_commands.command(name="practice", description=described("slash.practice"))
+    @app_commands.describe(answer=described("slash.option_practice_answer"))
     async def practice(self, interaction: discord.Interaction[Any],
                        answer: app_commands.Range[str, 1, 4000] | None = None) -> None:
         await self._run(interaction, f"practice answer {answer}" if answer else "practice")
 
-    @app_commands.command(name="rate", description="Rate how well you knew a revealed question")
-    @app_commands.describe(rating="How well you knew it", round_id="Round number (default: your latest)")
+    @app_commands.command(name="rate", description=described("slash.rate"))
+    @app_commands.describe(rating=described("slash.option_rating"), round_id=described("slash.option_round"))
     @app_commands.rename(round_id="round")
-    @app_commands.choices(rating=[Choice(name=name.capitalize(), value=name) for name in RATINGS])
+    @app_commands.choices(rating=RATING_CHOICES)
     async def rate(self, interaction: discord.Interaction[Any], rating: Choice[str],
                    round_id: app_commands.Range[int, 1] | None = None) -> None:
         await self._run(interaction, f"rate {rating.value}" + (f" {round_id}" if round_id else ""))
 
-    @app_commands.command(name="leaderboard", description="Who answered most in this channel")
-    @app_commands.describe(window="Period to count (default: this week)")
-    @app_commands.choices(window=[Choice(name=name.capitalize(), value=name) for name in LEADERBOARD_WINDOWS])
+    @app_commands.command(name="leaderboard", description=described("slash.leaderboard"))
+    @app_commands.describe(window=described("slash.option_window"))
+    @app_commands.choices(window=WINDOW_CHOICES)
     async def leaderboard(self, interaction: discord.Interaction[Any], window: Choice[str] | None = None) -> None:
         await self._run(interaction, f"leaderboard {window.value if window else 'week'}")
 
-    @me.command(name="timezone", description="Your timezone, for due dates and reminders")
-    @app_commands.describe(zone="IANA timezone, e.g. Asia/Shanghai")
+    @me.command(name="timezone", description=described("slash.me_timezone"))
+    @app_commands.describe(zone=described("slash.option_zone"))
     async def me_timezone(self, interaction: discord.Interaction[Any], zone: app_commands.Range[str, 1, 64]) -> None:
         await self._run(interaction, f"me timezone {zone}")
 
@@ -216,15 +226,55 @@ class InterviewCommands(commands.GroupCog, group_name="interview",
     async def _my_timezone(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         return matching(_timezones(), current)
 
-    @me.command(name="lang", description="Language of what only you see")
-    @app_commands.describe(language="English or Chinese")
+    @me.command(name="lang", description=described("slash.me_lang"))
+    @app_commands.describe(language=described("slash.option_my_language"))
     @app_commands.choices(language=LANGUAGE_CHOICES)
     async def me_lang(self, interaction: discord.Interaction[Any], language: Choice[str]) -> None:
         await self._run(interaction, f"me lang {language.value}")
 
+    @packs.command(name="list", description=described("slash.packs_list"))
+    async def packs_list(self, interaction: discord.Interaction[Any]) -> None:
+        await self._run(interaction, "packs list")
+
+    @packs.command(name="enable", description=described("slash.packs_enable"))
+    @app_commands.describe(pack=described("slash.option_pack"))
+    async def packs_enable(self, interaction: discord.Interaction[Any], pack: app_commands.Range[str, 1, 100]) -> None:
+        await self._run(interaction, f"packs enable {pack.strip()}")
+
+    @packs.command(name="disable", description=described("slash.packs_disable"))
+    @app_commands.describe(pack=described("slash.option_pack"))
+    async def packs_disable(self, interaction: discord.Interaction[Any], pack: app_commands.Range[str, 1, 100]) -> None:
+        await self._run(interaction, f"packs disable {pack.strip()}")
+
+    @packs_enable.autocomplete("pack")
+    @packs_disable.autocomplete("pack")
+    async def _packs(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        return matching([pack.id for pack in self.bot.core.bank.packs], current)
+
+    @packs.command(name="upload", description=described("slash.packs_upload"))
+    @app_commands.describe(file=described("slash.option_file"))
+    async def packs_upload(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
+        await self.bot.pack_admin.upload(interaction, file)
+
+    @packs.command(name="add", description=described("slash.packs_add"))
+    @app_commands.describe(difficulty=described("slash.option_difficulty"),
+                           language=described("slash.option_question_language"))
+    @app_commands.choices(difficulty=DIFFICULTY_CHOICES)
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def packs_add(self, interaction: discord.Interaction[Any], difficulty: Choice[int] | None = None,
+                        language: Choice[str] | None = None) -> None:
+        await self.bot.pack_admin.open_form(interaction, difficulty.value if difficulty else None,
+                                            language.value if language else None)
+
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.type is discord.InteractionType.modal_submit:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        parsed = parse_modal_id(str(data.get("custom_id", "")))
+        if parsed is not None and parsed[0] == QUESTION_MODAL:
+            await self.bot.pack_admin.form_submitted(interaction)
+        else:
             await self.bot.interactions.modal_submitted(interaction)
 
 

@@ -13,13 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.adapters.discord.render import (
-    Part,
-    adapter_text,
-    button_style,
-    custom_id,
-    language_of,
-)
+from bot.adapters.discord.render import Part, button_style, custom_id
+from bot.core.i18n import t
 from bot.core.messages import ACTION_ANSWER_PRIVATELY, ACTION_PRACTICE_ANSWER
 
 if TYPE_CHECKING:
@@ -27,9 +22,12 @@ if TYPE_CHECKING:
 
 ANSWER_INPUT_ID = "answer"
 ANSWER_MAX_LENGTH = 4000
+MODAL_TITLE_LIMIT = 45
+ANSWER_MODAL, PRACTICE_MODAL, QUESTION_MODAL = "answer_modal", "practice_modal", "question_modal"
 #: Button action -> the modal it opens instead of going to the core.
-MODAL_FOR_ACTION = {ACTION_ANSWER_PRIVATELY: "answer_modal", ACTION_PRACTICE_ANSWER: "practice_modal"}
-MODAL_CUSTOM_ID = re.compile(r"interview:(?P<kind>answer_modal|practice_modal):(?P<target>\S{1,80})")
+MODAL_FOR_ACTION = {ACTION_ANSWER_PRIVATELY: ANSWER_MODAL, ACTION_PRACTICE_ANSWER: PRACTICE_MODAL}
+MODAL_CUSTOM_ID = re.compile(
+    rf"interview:(?P<kind>{ANSWER_MODAL}|{PRACTICE_MODAL}|{QUESTION_MODAL}):(?P<target>\S{{1,80}})")
 
 
 class CoreButton(
@@ -59,11 +57,11 @@ class CoreButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         modal_kind = MODAL_FOR_ACTION.get(self.action)
-        if modal_kind is not None:
-            modal = answer_modal(modal_kind, self.value, self.item.label, interaction.locale)
-            await interaction.response.send_modal(modal)
-            return
         bot: InterviewBotBase = interaction.client
+        if modal_kind is not None:
+            language = await bot.interactions.language(interaction)
+            await interaction.response.send_modal(answer_modal(modal_kind, self.value, self.item.label, language))
+            return
         await bot.interactions.button_pressed(interaction, self.action, self.value)
 
 
@@ -92,22 +90,26 @@ def send_kwargs(part: Part) -> dict[str, Any]:
     return kwargs
 
 
-def answer_modal(kind: str, target: str, title: str | None, locale: discord.Locale | str | None) -> discord.ui.Modal:
-    language = language_of(locale)
-    modal = discord.ui.Modal(
-        title=(title or adapter_text("modal_input", language))[:45],
-        custom_id=custom_id(kind, target),
-    )
+def answer_modal(kind: str, target: str, title: str | None, language: str) -> discord.ui.Modal:
+    """The answer form behind "Answer privately" and the practice answer button; ``title``
+    is the button's label."""
+    placeholder = t("discord.answer_placeholder" if kind == ANSWER_MODAL else "discord.practice_placeholder",
+                    language)
+    modal = stopped_modal(title or t("discord.answer_label", language), custom_id(kind, target))
     modal.add_item(discord.ui.TextInput(
-        label=adapter_text("modal_input", language),
+        label=t("discord.answer_label", language),
         style=discord.TextStyle.paragraph,
         custom_id=ANSWER_INPUT_ID,
-        placeholder=adapter_text("modal_placeholder" if kind == "answer_modal" else "practice_placeholder",
-                                 language),
+        placeholder=placeholder,
         max_length=ANSWER_MAX_LENGTH,
     ))
-    # The submission is handled by custom id in ``on_interaction`` so that it still counts
-    # after a restart; a stopped modal is not kept in discord.py's view store.
+    return modal
+
+
+def stopped_modal(title: str, modal_id: str) -> discord.ui.Modal:
+    """A modal whose submission is handled by custom id in ``on_interaction``, so that it
+    still counts after a restart; a stopped modal is not kept in discord.py's view store."""
+    modal = discord.ui.Modal(title=title[:MODAL_TITLE_LIMIT], custom_id=modal_id)
     modal.stop()
     return modal
 

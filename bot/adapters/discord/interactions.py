@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.adapters.discord.components import parse_modal_id, send_kwargs, submitted_value
-from bot.adapters.discord.render import Part, adapter_text, language_of, render
+from bot.adapters.discord.components import (
+    ANSWER_MODAL,
+    PRACTICE_MODAL,
+    parse_modal_id,
+    send_kwargs,
+    submitted_value,
+)
+from bot.adapters.discord.render import Part, language_of, render
 from bot.adapters.discord.translate import (
     ThreadResolver,
     channel_ref,
     interaction_actor,
 )
+from bot.core.i18n import t
 from bot.core.messages import Response
 from bot.core.models import ChannelRef
 from bot.core.ports import (
@@ -60,16 +68,16 @@ class InteractionHandler:
         await self.answer(interaction, event)
 
     async def modal_submitted(self, interaction: discord.Interaction[Any]) -> bool:
-        """Handle one of our answer modals; False when the submission is not ours."""
+        """Handle one of our answer modals; False when the submission is not one."""
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         parsed = parse_modal_id(str(data.get("custom_id", "")))
-        if parsed is None:
+        if parsed is None or parsed[0] not in (ANSWER_MODAL, PRACTICE_MODAL):
             return False
         kind, target = parsed
         text = submitted_value(list(data.get("components", ())))
         channel, actor = await self.channel(interaction), interaction_actor(interaction)
         event: InboundEvent
-        if kind == "answer_modal" and target.isdigit():
+        if kind == ANSWER_MODAL and target.isdigit():
             event = PrivateAnswerSubmitted(channel, actor, text, round_id=int(target))
         else:
             event = PracticeAnswerSubmitted(channel, actor, text)
@@ -89,8 +97,25 @@ class InteractionHandler:
                 return thread.channel
         return channel_ref(guild_id, channel_id)
 
+    async def language(self, interaction: discord.Interaction[Any]) -> str:
+        """The language of what only this person sees, chosen as the core chooses it: their
+        own setting (``/interview me lang``), else the channel's, else their Discord client's."""
+        prefs = await self.core.repo.get_prefs(interaction_actor(interaction).user)
+        if prefs is not None and prefs.language:
+            return prefs.language
+        subscription = await self.core.repo.get_subscription(await self.channel(interaction))
+        if subscription is not None and subscription.language:
+            return subscription.language
+        return language_of(interaction.locale)
+
     async def answer(self, interaction: discord.Interaction[Any], event: InboundEvent) -> None:
-        work = asyncio.ensure_future(self.core.handle(event))
+        await self.respond(interaction, self.core.handle(event), type(event).__name__)
+
+    async def respond(self, interaction: discord.Interaction[Any], answer: Awaitable[list[Response]],
+                      what: str) -> None:
+        """Deliver ``answer`` (the core's responses) within Discord's 3 seconds: as the
+        callback when it is quick, else after a deferral."""
+        work = asyncio.ensure_future(answer)
         deferred = False
         try:
             try:
@@ -100,8 +125,8 @@ class InteractionHandler:
                 deferred = True
                 responses = await work
         except Exception:
-            log.exception("the core failed on %s from interaction %s", type(event).__name__, interaction.id)
-            await self._say(interaction, adapter_text("failed", language_of(interaction.locale)))
+            log.exception("the core failed on %s from interaction %s", what, interaction.id)
+            await self.say(interaction, t("discord.failed", language_of(interaction.locale)))
             return
         await self.deliver(interaction, responses, deferred=deferred)
 
@@ -130,13 +155,14 @@ class InteractionHandler:
         else:
             await interaction.response.send_message(**kwargs)
 
-    async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
+    async def say(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """One private line to the person (the callback, or a followup once answered)."""
         await self._send(interaction, Part(content=text), ephemeral=True)
 
     async def _acknowledge(self, interaction: discord.Interaction[Any]) -> None:
         """Nothing to say: a click is acknowledged silently, a command with a short note."""
         if interaction.type is discord.InteractionType.application_command:
-            await self._say(interaction, adapter_text("done", language_of(interaction.locale)))
+            await self.say(interaction, t("discord.done", await self.language(interaction)))
         else:
             await interaction.response.defer()
 

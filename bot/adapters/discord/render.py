@@ -1,7 +1,8 @@
 """Core ``Message`` values rendered as Discord message parts: embeds, plain text and buttons.
 
 Pure apart from building discord.py objects: no network, no core services. Long texts are
-split into several messages to fit Discord's limits.
+split into several messages to fit Discord's limits. The adapter's own words (labels, notes)
+come from the catalogs in bot/locale, like the core's.
 """
 
 from __future__ import annotations
@@ -33,31 +34,6 @@ _STYLES = {
     "danger": discord.ButtonStyle.danger,
     "default": discord.ButtonStyle.secondary,
 }
-
-# The adapter's own strings (the core's catalog is for platform-neutral text).
-_STRINGS: dict[str, dict[str, str]] = {
-    "no_content_intent": {
-        "en": "This bot cannot read replies in the thread here: answer with **Answer privately** "
-        "or `/interview answer`.",
-        "zh": "本机器人在这里读不到讨论串中的回复：请用「私下作答」按钮或 `/interview answer` 作答。",
-    },
-    "modal_input": {"en": "Your answer", "zh": "你的答案"},
-    "modal_placeholder": {
-        "en": "Hidden from everyone until the reveal.",
-        "zh": "揭晓之前其他人都看不到。",
-    },
-    "practice_placeholder": {"en": "Only you see this.", "zh": "只有你能看到。"},
-    "done": {"en": "Done.", "zh": "已完成。"},
-    "failed": {
-        "en": "Sorry, that did not work. Please try again in a moment.",
-        "zh": "抱歉，操作没有成功，请稍后再试。",
-    },
-}
-
-
-def adapter_text(key: str, language: str | None) -> str:
-    entry = _STRINGS[key]
-    return entry.get(language or "en") or entry["en"]
 
 
 def language_of(locale: discord.Locale | str | None) -> str:

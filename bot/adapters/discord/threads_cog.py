@@ -1,5 +1,6 @@
 """Replies in a question's thread: message create, edit and delete events become the core's
-thread reply events. Messages from bots (this one included) are ignored.
+thread reply events. Messages from bots (this one included) are ignored. Every (re)connect
+(READY, a shard's READY, RESUMED) starts a backfill of what may have been missed.
 
 Reading reply text needs the privileged Message Content intent; without it Discord sends
 empty content and only the private-answer modal works (deletes are still applied).
@@ -27,6 +28,19 @@ class ThreadReplies(commands.Cog):
     def __init__(self, bot: InterviewBotBase, resolver: ThreadResolver) -> None:
         self.bot = bot
         self.resolver = resolver
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        self.bot.platform.backfill()
+
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # A shard that had to identify again (its session was lost) reports only this.
+        self.bot.platform.backfill()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        self.bot.platform.backfill()
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
