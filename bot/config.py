@@ -128,6 +128,10 @@ class SlackSettings:
     reveal_broadcast: bool = False
     channel_pace: float = 1.0
     admin_cache_seconds: float = 600.0
+    requests_per_second: float = 10.0
+    max_concurrency: int = 50
+    history_requests_per_minute: float = 50.0
+    request_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -417,6 +421,10 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "reveal_broadcast": _Key("reveal_broadcast", _bool),
         "channel_pace": _Key("channel_pace", _positive_float),
         "admin_cache_seconds": _Key("admin_cache_seconds", _positive_float),
+        "requests_per_second": _Key("requests_per_second", _positive_float),
+        "max_concurrency": _Key("max_concurrency", _int_between(1, 1000)),
+        "history_requests_per_minute": _Key("history_requests_per_minute", _positive_float),
+        "request_timeout": _Key("request_timeout", _positive_float),
     },
     "discord": {
         "api_base_url": _Key("api_base_url", _http_url(trailing_slash=False)),

@@ -262,6 +262,11 @@ def test_env_booleans(text: str, expected: bool) -> None:
         ("INTERVIEW_BOT_SLACK__MODE", "rtm", "slack.mode", "expected one of socket, http"),
         ("INTERVIEW_BOT_SLACK__HTTP_PATH", "slack/events", "slack.http_path", "starting with /"),
         ("INTERVIEW_BOT_SLACK__API_BASE_URL", "slack.com/api", "slack.api_base_url", "http:// or https://"),
+        ("INTERVIEW_BOT_SLACK__REQUESTS_PER_SECOND", "0", "slack.requests_per_second", "greater than 0"),
+        ("INTERVIEW_BOT_SLACK__MAX_CONCURRENCY", "0", "slack.max_concurrency", "from 1 to 1000"),
+        ("INTERVIEW_BOT_SLACK__HISTORY_REQUESTS_PER_MINUTE", "-5", "slack.history_requests_per_minute",
+         "greater than 0"),
+        ("INTERVIEW_BOT_SLACK__REQUEST_TIMEOUT", "soon", "slack.request_timeout", "greater than 0"),
         (
             "INTERVIEW_BOT_DISCORD__SYNC_GUILD_IDS",
             "12,abc",

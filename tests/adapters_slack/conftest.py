@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +22,7 @@ from bot.app import App, build_app
 from bot.config import Secrets, load_settings
 from bot.core.clock import FakeClock
 from bot.core.models import ChannelRef, Round
+from tests.conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 from tests.fakes.slack_server import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -36,6 +38,21 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         fake.add_user(MEMBER, "Ann")
         fake.add_user(ADMIN, "Boss", admin=True)
         yield fake
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, by the ``database_url`` rule: skipped when no server
+    answers, except in CI, where that fails the test."""
+    url = await _create_pg_database()
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} does not answer")
+        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
@@ -187,6 +204,9 @@ async def make_slack_bot(
             "INTERVIEW_BOT_SLACK__HTTP_HOST": "127.0.0.1",
             "INTERVIEW_BOT_SLACK__HTTP_PORT": "0",
             "INTERVIEW_BOT_SLACK__CHANNEL_PACE": "0.01",
+            # Limits far above what a test sends, unless the test is about them.
+            "INTERVIEW_BOT_SLACK__REQUESTS_PER_SECOND": "1000",
+            "INTERVIEW_BOT_SLACK__HISTORY_REQUESTS_PER_MINUTE": "60000",
             **env,
         })
         secrets = Secrets(slack_bot_token=fake_slack.bot_token, slack_app_token=fake_slack.app_token,
@@ -197,6 +217,7 @@ async def make_slack_bot(
         started.append(bot)
         await adapter.start()
         await app.start(paused_jobs=True)
+        await adapter.wait_backfilled()  # the one after connecting: the test starts from quiet
         return bot
 
     yield make

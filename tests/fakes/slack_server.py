@@ -1,10 +1,12 @@
 """A local fake of the Slack Web API and of Socket Mode, for the real slack_sdk clients.
 
 ``FakeSlack`` is an aiohttp server on 127.0.0.1 (port 0). It records every Web API call,
-answers in Slack's shapes (``ok``, ``ts``, ``channel``, ``error``), can be told to answer
-429 with ``Retry-After`` or 5xx, or to hold a method until released. ``apps.connections.open``
-hands out a ``ws://`` URL on the same server, where tests push Socket Mode envelopes and
-get the client's acknowledgement back. Imports nothing from the bot.
+answers in Slack's shapes (``ok``, ``ts``, ``channel``, ``error``), keeps messages with their
+metadata and threads (``conversations.history``/``replies``, paginated), and can be made
+slow (``latency``), rate limited (``limit_rate``), faulty (``fail_next``, ``fail_randomly``:
+429, 5xx, timeouts) or to hold a method until released. ``apps.connections.open`` hands out a
+``ws://`` URL on the same server, where tests push Socket Mode envelopes and get the client's
+acknowledgement back. Imports nothing from the bot.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -41,9 +45,20 @@ class ApiCall:
 
 @dataclass
 class _Failure:
-    status: int
+    status: int  # 0: a timeout (no answer within ``stall`` seconds)
     retry_after: int | None
     error: str | None
+    processed: bool = False  # a timeout after the request took effect (only the answer is lost)
+
+
+@dataclass
+class _Bucket:
+    """The fake's own rate limit: ``per_second`` on average, ``burst`` at once."""
+
+    per_second: float
+    burst: float
+    tokens: float
+    updated: float
 
 
 class AckTimeout(AssertionError):
@@ -63,10 +78,24 @@ class FakeSlack:
     users: dict[str, Json] = field(default_factory=dict)
     acks: list[Json] = field(default_factory=list)
     files: dict[str, list[Json]] = field(default_factory=lambda: defaultdict(list))  # channel -> shared files
+    clock: Callable[[], float] = time.time  # message ts are Unix times, like Slack's
+    latency: float = 0.0  # seconds every Web API answer takes
+    stall: float = 2.0  # how long a "timeout" keeps the client waiting
+    rate_limited: int = 0  # 429s sent because of ``limit_rate``
+    in_flight: int = 0
+    max_in_flight: int = 0
+    held: int = 0  # answers waiting at a ``hold_after`` gate
+    faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # injected by fail_randomly
+    metadata_posts: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # event type -> posts
+    max_page: int = 1000  # Slack serves at most 15 to apps distributed outside the Marketplace
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._holds: dict[str, asyncio.Event] = {}
+        self._holds_after: dict[str, asyncio.Event] = {}
+        self._bucket: _Bucket | None = None
+        self._random: tuple[float, tuple[str, ...], random.Random, frozenset[str] | None] | None = None
+        self._closing = asyncio.Event()
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -83,6 +112,7 @@ class FakeSlack:
             "views.open": self._views_open,
             "users.info": self._users_info,
             "conversations.replies": self._replies,
+            "conversations.history": self._history,
             "conversations.open": self._open_dm,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -105,7 +135,8 @@ class FakeSlack:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for gate in self._holds.values():
+        self._closing.set()  # stalled answers end now
+        for gate in (*self._holds.values(), *self._holds_after.values()):
             gate.set()  # never leave a held call hanging over the shutdown
         for ws in list(self._sockets):
             await ws.close()
@@ -143,11 +174,40 @@ class FakeSlack:
         for _ in range(times):
             self._failures[method].append(_Failure(status, retry_after, error))
 
+    def time_out_next(self, method: str, *, processed: bool, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` get no answer for ``stall`` seconds; with
+        ``processed`` they took effect all the same (only the answer is lost)."""
+        for _ in range(times):
+            self._failures[method].append(_Failure(0, None, None, processed=processed))
+
     def hold(self, method: str) -> asyncio.Event:
         """Calls to ``method`` wait until the returned event is set."""
         gate = asyncio.Event()
         self._holds[method] = gate
         return gate
+
+    def hold_after(self, method: str) -> asyncio.Event:
+        """Calls to ``method`` take effect, then their answer waits until the returned event
+        is set (a client killed meanwhile never learns that its post went out)."""
+        gate = asyncio.Event()
+        self._holds_after[method] = gate
+        return gate
+
+    def limit_rate(self, per_second: float, burst: float = 1.0) -> None:
+        """Answer 429 (Retry-After: 1) to Web API calls beyond ``per_second`` on average and
+        ``burst`` at once, like Slack's per-method limits; ``rate_limited`` counts them."""
+        self._bucket = _Bucket(per_second, burst, burst, asyncio.get_running_loop().time())
+
+    def fail_randomly(self, fraction: float, *, kinds: tuple[str, ...] = ("429", "500", "timeout"),
+                      seed: int = 6, methods: frozenset[str] | None = None) -> None:
+        """Fail ``fraction`` of the calls (to ``methods``, default all) with one of ``kinds``:
+        429 with Retry-After 1, 500, or a timeout: no answer for ``stall`` seconds, the call
+        having taken effect or not (half each). Seeded, so a run can be repeated."""
+        self._random = (fraction, kinds, random.Random(seed), methods)
+
+    def stop_failing(self) -> None:
+        self._random = None
+        self._failures.clear()
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
@@ -170,6 +230,45 @@ class FakeSlack:
     def posted(self, channel: str) -> list[Json]:
         """Messages that exist in ``channel`` (posted and not failed), oldest first."""
         return list(self.messages[channel])
+
+    def with_metadata(self, channel: str, event_type: str) -> list[Json]:
+        """The messages in ``channel`` whose metadata has ``event_type``."""
+        return [m for m in self.messages[channel] if (m.get("metadata") or {}).get("event_type") == event_type]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+        """Wait (at most ``timeout``) until ``condition()`` holds; checked after every call."""
+        async def holds() -> None:
+            async with self._changed:
+                await self._changed.wait_for(condition)
+
+        try:
+            await asyncio.wait_for(holds(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"{what} did not hold within {timeout}s") from None
+
+    # --- people acting while the bot is not listening (no events are sent) ----------------
+
+    def add_reply(self, channel: str, thread_ts: str, user: str, text: str, **extra: Any) -> str:
+        """A reply in a thread (``extra``: e.g. ``bot_id`` for another app's); returns its ts."""
+        ts = self._next_ts()
+        self.messages[channel].append({"type": "message", "user": user, "text": text, "ts": ts,
+                                       "thread_ts": thread_ts, "team": self.team_id, **extra})
+        return ts
+
+    def edit_message(self, channel: str, ts: str, text: str) -> None:
+        message = next(m for m in self.messages[channel] if m["ts"] == ts)
+        message["text"] = text
+        message["edited"] = {"user": message.get("user"), "ts": self._next_ts()}
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        self.messages[channel] = [m for m in self.messages[channel] if m["ts"] != ts]
+
+    async def request_reconnect(self) -> None:
+        """Tell every connected client to reconnect, as Slack does before it rotates a
+        Socket Mode connection."""
+        for ws in list(self._sockets):
+            await ws.send_str(json.dumps({"type": "disconnect", "reason": "refresh_requested",
+                                          "debug_info": {"host": "fake-slack"}}))
 
     # --- Socket Mode ---------------------------------------------------------------------------
 
@@ -238,11 +337,26 @@ class FakeSlack:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(method, args, token)
+        finally:
+            self.in_flight -= 1
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _answer(self, method: str, args: Json, token: str | None) -> web.StreamResponse:
+        failure = self._failure_for(method)  # decided on arrival, like a server's limiter
+        if self.latency:
+            await asyncio.sleep(self.latency)
         gate = self._holds.get(method)
         if gate is not None:
             await gate.wait()
-        if self._failures[method]:
-            failure = self._failures[method].popleft()
+        if failure is not None and not failure.processed:
+            if failure.status == 0:
+                await self._stall()
+                return web.Response(status=504, text="gateway timeout", content_type="text/plain")
             if failure.error is not None:
                 return web.json_response({"ok": False, "error": failure.error})
             if failure.status == 429:
@@ -260,7 +374,46 @@ class FakeSlack:
         answer = handler(args)
         if asyncio.iscoroutine(answer):
             answer = await answer
+        async with self._changed:
+            self._changed.notify_all()  # state changed: wake wait_until
+        gate = self._holds_after.get(method)
+        if gate is not None:
+            self.held += 1
+            async with self._changed:
+                self._changed.notify_all()
+            await gate.wait()
+        if failure is not None:  # processed, and now the answer is lost
+            await self._stall()
         return web.json_response(answer)
+
+    def _failure_for(self, method: str) -> _Failure | None:
+        if self._failures[method]:
+            return self._failures[method].popleft()
+        if self._bucket is not None:
+            bucket, now = self._bucket, asyncio.get_running_loop().time()
+            bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.per_second)
+            bucket.updated = now
+            if bucket.tokens < 1:
+                self.rate_limited += 1
+                return _Failure(429, 1, None)
+            bucket.tokens -= 1
+        if self._random is not None:
+            fraction, kinds, rng, methods = self._random
+            if (methods is None or method in methods) and rng.random() < fraction:
+                kind = rng.choice(kinds)
+                if kind == "timeout":
+                    processed = rng.random() < 0.5
+                    self.faults["timeout, answer lost" if processed else "timeout, request lost"] += 1
+                    return _Failure(0, None, None, processed=processed)
+                self.faults[kind] += 1
+                return _Failure(int(kind), 1 if kind == "429" else None, None)
+        return None
+
+    async def _stall(self) -> None:
+        try:
+            await asyncio.wait_for(self._closing.wait(), self.stall)
+        except TimeoutError:
+            pass
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -271,8 +424,9 @@ class FakeSlack:
         return web.Response(text="ok", content_type="text/plain")
 
     def _next_ts(self) -> str:
+        # Unique and increasing like Slack's: the clock's second, then a counter.
         n = next(self._ts)
-        return f"{1_700_000_000 + n}.{n:06d}"
+        return f"{int(self.clock())}.{n:06d}"
 
     def _auth_test(self, args: Json) -> Json:
         return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake Team", "user": "interview-bot",
@@ -296,6 +450,12 @@ class FakeSlack:
                    "text": args.get("text", ""), "blocks": args.get("blocks", [])}
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
+            if args.get("reply_broadcast"):
+                message["subtype"] = "thread_broadcast"
+        metadata = args.get("metadata")
+        if metadata:
+            message["metadata"] = metadata
+            self.metadata_posts[str(metadata.get("event_type"))] += 1
         self.messages[channel].append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -377,7 +537,35 @@ class FakeSlack:
         thread = [m for m in self.messages[channel] if m["ts"] == ts or m.get("thread_ts") == ts]
         if not thread:
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": thread, "has_more": False}
+        return _page(_after(thread, args), args, self.max_page)
+
+    def _history(self, args: Json) -> Json:
+        """The channel's messages, newest first: top-level ones, thread parents and replies
+        also sent to the channel."""
+        channel = args.get("channel")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        top = [m for m in self.messages[channel]
+               if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"]
+        return _page(list(reversed(_after(top, args))), args, self.max_page)
+
+
+def _after(messages: list[Json], args: Json) -> list[Json]:
+    """``oldest`` (exclusive unless ``inclusive``), and metadata only when asked for."""
+    oldest = float(args.get("oldest") or 0)
+    inclusive = str(args.get("inclusive", "0")).lower() in ("1", "true")
+    chosen = [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
+    if str(args.get("include_all_metadata", "0")).lower() not in ("1", "true"):
+        chosen = [{k: v for k, v in m.items() if k != "metadata"} for m in chosen]
+    return chosen
+
+
+def _page(messages: list[Json], args: Json, max_page: int) -> Json:
+    start = int(args.get("cursor") or 0)
+    limit = min(int(args.get("limit") or 100), max_page)
+    more = start + limit < len(messages)
+    return {"ok": True, "messages": [dict(m) for m in messages[start:start + limit]], "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
 
 async def _arguments(request: web.Request) -> Json:
@@ -391,7 +579,7 @@ async def _arguments(request: web.Request) -> Json:
         else:
             for key, value in (await request.post()).items():
                 args[key] = value
-                if key in ("blocks", "view", "attachments", "files") and isinstance(value, str):
+                if key in ("blocks", "view", "attachments", "files", "metadata") and isinstance(value, str):
                     args[key] = json.loads(value)
     return args
 

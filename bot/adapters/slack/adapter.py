@@ -1,5 +1,6 @@
 """``SlackAdapter``: the one entry point the app wires in. Connects Socket Mode or serves
-HTTP, attaches ``SlackPlatform`` to the core, and stops cleanly.
+HTTP, attaches ``SlackPlatform`` to the core, backfills thread replies missed while away
+(after every Socket Mode connection, once at start over HTTP), and stops cleanly.
 
 Shares the caller's asyncio loop with the core, the scheduler and other adapters (no
 blocking start). Never logs a token or the signing secret.
@@ -21,7 +22,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import AdapterSetupError
-from bot.adapters.slack.app import build_bolt_app, build_web_client, retry_handlers
+from bot.adapters.slack.app import build_bolt_app, build_web_client, open_session, retry_handlers
+from bot.adapters.slack.dispatch import Dispatcher
 from bot.adapters.slack.events import BotIdentity
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.platform import SlackPlatform
@@ -61,14 +63,25 @@ class SlackAdapter:
         if missing:
             raise SlackSetupError(f"Slack {self.mode} mode needs {', '.join(missing)} in the environment")
         self._secrets = secrets
-        self.client = client or build_web_client(settings, secrets.slack_bot_token or "", self._waited)
-        self.platform = SlackPlatform(self.client, pace=settings.slack.channel_pace,
-                                      reveal_broadcast=settings.slack.reveal_broadcast, on_pace_wait=self._waited)
+        slack = settings.slack
+        self.dispatcher = Dispatcher(requests_per_second=slack.requests_per_second,
+                                     history_requests_per_minute=slack.history_requests_per_minute,
+                                     max_concurrency=slack.max_concurrency, on_wait=self._waited)
+        self._owns_client = client is None
+        self.client = client or build_web_client(settings, secrets.slack_bot_token or "", self._waited,
+                                                 self.dispatcher.rate_limited)
+        self.platform = SlackPlatform(self.client, pace=slack.channel_pace, reveal_broadcast=slack.reveal_broadcast,
+                                      dispatcher=self.dispatcher, on_pace_wait=self._waited)
         self.bolt: AsyncApp | None = None
         self.listeners: Listeners | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._backfill: asyncio.Task[None] | None = None
+        self._backfill_again = False
+        self._backfills_done = 0
+        self._backfilled = asyncio.Condition()
 
     def _waited(self, seconds: float) -> None:
         self.core.metrics.count("rate_limit_wait_seconds", seconds, platform=self.name)
@@ -80,11 +93,17 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Check the tokens, attach to the core, then connect; returns once listening."""
+        if self._owns_client and self._session is None:
+            self._session = open_session(self.settings)
+            self.client.session = self._session
         try:
             identity = await self._auth_test()
             socket_url = await self._open_socket_url() if self.mode == SOCKET else None
-        except aiohttp.ClientError as exc:
-            raise SlackSetupError(f"cannot reach Slack at {self.settings.slack.api_base_url}: {exc}") from None
+        except BaseException as exc:
+            await self._close_session()
+            if isinstance(exc, aiohttp.ClientError):
+                raise SlackSetupError(f"cannot reach Slack at {self.settings.slack.api_base_url}: {exc}") from None
+            raise
         me = BotIdentity(user_id=identity.get("user_id"), bot_id=identity.get("bot_id"))
         users = UserDirectory(
             self.client, self.core.clock, timedelta(seconds=self.settings.slack.admin_cache_seconds),
@@ -95,11 +114,13 @@ class SlackAdapter:
                                    webhook_retry_handlers=retry_handlers(self._waited))
         self.bolt = build_bolt_app(self.client, self._secrets.slack_signing_secret)
         self.listeners.register(self.bolt)
+        self.platform.identify(me, users)
         self.core.attach(self.platform)
         if socket_url is not None:
-            await self._connect_socket(self.bolt, socket_url)
+            await self._connect_socket(self.bolt, socket_url)  # backfills on Slack's hello
         else:
             await self._serve_http(self.bolt)
+            self.backfill()
         log.info("Slack connected to team %s as %s (%s mode)", identity.get("team_id"), me.user_id, self.mode)
 
     async def drain(self, timeout: float | None = None) -> None:
@@ -107,12 +128,55 @@ class SlackAdapter:
         if self.listeners is not None:
             await self.listeners.drain(timeout)
 
+    # --- backfill ------------------------------------------------------------------------------
+
+    def backfill(self) -> None:
+        """Catch up on thread replies made while the bot was not listening, in the
+        background (Slack's history reads are slow: Tier 3). One at a time; a request during
+        a run makes one more run after it."""
+        if self._backfill is not None and not self._backfill.done():
+            self._backfill_again = True
+            return
+        self._backfill = asyncio.ensure_future(self._run_backfills())
+
+    async def _run_backfills(self) -> None:
+        again = True
+        while again:
+            self._backfill_again = False
+            try:
+                await self.core.recovery.backfill(self.name)
+            except Exception:  # the next connection tries again
+                log.exception("backfilling Slack threads failed")
+                self.core.metrics.count("errors", where="slack_backfill")
+            async with self._backfilled:
+                self._backfills_done += 1
+                self._backfilled.notify_all()
+            again = self._backfill_again
+
+    async def wait_backfilled(self, runs: int = 1, timeout: float = 10.0) -> None:
+        """Wait until at least ``runs`` backfills have finished since the adapter was made."""
+        async def enough() -> None:
+            async with self._backfilled:
+                await self._backfilled.wait_for(lambda: self._backfills_done >= runs)
+
+        await asyncio.wait_for(enough(), timeout)
+
+    async def _on_socket_message(self, _client: object, message: dict[str, Any], _raw: str | None) -> None:
+        # Slack greets every new Socket Mode connection with "hello": after the first
+        # connection and after every reconnect, events sent meanwhile may be lost.
+        if message.get("type") == "hello":
+            self.backfill()
+
     async def stop(self) -> None:
         """Stop taking requests, let the ones in hand finish, then close connections."""
         if self._socket is not None:
             # Envelopes not yet acknowledged are redelivered by Slack to the next connection.
             await self._close_socket(self._socket)
             self._socket = None
+        if self._backfill is not None:  # after the socket: no "hello" can start another
+            self._backfill.cancel()
+            await asyncio.gather(self._backfill, return_exceptions=True)
+            self._backfill = None
         if self.listeners is not None:
             try:
                 await self.listeners.drain(STOP_TIMEOUT)
@@ -123,6 +187,12 @@ class SlackAdapter:
             await self._runner.cleanup()
             self._runner = None
             self._port = None
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     # --- transports ----------------------------------------------------------------------------
 
@@ -143,6 +213,7 @@ class SlackAdapter:
 
     async def _connect_socket(self, bolt: AsyncApp, url: str) -> None:
         self._socket = AsyncSocketModeHandler(bolt, self._secrets.slack_app_token, web_client=self.client)
+        self._socket.client.message_listeners.append(self._on_socket_message)
         self._socket.client.wss_uri = url
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
 

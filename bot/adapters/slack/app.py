@@ -1,4 +1,5 @@
-"""Building the Slack pieces: the Web API client (retries on) and the bolt ``AsyncApp``.
+"""Building the Slack pieces: the Web API client (retries on, and safe to repeat), its
+shared HTTP session, and the bolt ``AsyncApp``.
 
 Only this package imports slack_sdk/slack_bolt; the client is injectable so tests and
 proxies can point it anywhere (``[slack] api_base_url``).
@@ -8,16 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+import random
+from collections.abc import Callable, Mapping
 
+import aiohttp
+from aiohttp import (
+    ClientConnectorError,
+    ClientOSError,
+    ServerConnectionError,
+    ServerDisconnectedError,
+)
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -26,39 +36,108 @@ from bot.config import Settings
 # dropped connections with exponential back-off and jitter.
 RETRIES = 3
 
+# Methods that create something: sent twice, they make two. A timeout or a dropped
+# connection leaves open whether the first went through, so they are not repeated blindly
+# (a round's post is looked up by its metadata instead, see ``SlackPlatform``).
+UNSAFE_TO_REPEAT = frozenset({
+    "chat.postMessage", "chat.postEphemeral", "chat.meMessage", "files.completeUploadExternal", "views.open",
+})
 
 WaitReport = Callable[[float], None]
+RateLimitReport = Callable[[str, float], None]
 
 
-class _TimedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler (sleeps for Retry-After), telling how long it waited."""
+def api_method(url: str) -> str:
+    """``chat.postMessage`` from ``https://slack.com/api/chat.postMessage``."""
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
-    def __init__(self, max_retry_count: int, on_wait: WaitReport | None) -> None:
+
+class _RateLimitRetryHandler(AsyncRetryHandler):
+    """429: wait for Retry-After (read whole; slack_sdk's own handler reads only its first
+    digit), first telling the dispatcher so that nothing else is sent meanwhile."""
+
+    def __init__(self, max_retry_count: int, on_wait: WaitReport | None,
+                 on_rate_limited: RateLimitReport | None) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self._on_wait = on_wait
+        self._on_rate_limited = on_rate_limited
 
-    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
-        started = asyncio.get_running_loop().time()
-        await super().prepare_for_next_attempt_async(**kwargs)
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return response is not None and response.status_code == 429
+
+    async def prepare_for_next_attempt_async(self, *, state: RetryState, request: HttpRequest,
+                                             response: HttpResponse | None = None,
+                                             error: Exception | None = None) -> None:
+        seconds = retry_after(response.headers if response is not None else {})
+        if self._on_rate_limited is not None:
+            self._on_rate_limited(api_method(request.url), seconds)
+        # A little jitter so that clients told the same Retry-After do not return as one.
+        waited = seconds + random.uniform(0.0, 0.05 + seconds / 10)
+        await asyncio.sleep(waited)
         if self._on_wait is not None:
-            self._on_wait(asyncio.get_running_loop().time() - started)
+            self._on_wait(waited)
+        state.increment_current_attempt()
+        state.next_attempt_requested = True
 
 
-def retry_handlers(on_rate_limit_wait: WaitReport | None = None) -> list[AsyncRetryHandler]:
+def retry_after(headers: Mapping[str, str | list[str]]) -> float:
+    """Seconds from a Retry-After header (Slack sends whole seconds); 1 when it is missing."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            text = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(text))
+            except ValueError:
+                break
+    return 1.0
+
+
+class _ConnectionRetryHandler(AsyncConnectionErrorRetryHandler):
+    """A dropped connection or a timeout is retried when repeating the request is harmless;
+    a request that creates something only when it surely never reached Slack."""
+
+    def __init__(self, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count,
+                         error_types=[ServerConnectionError, ServerDisconnectedError, ClientOSError, TimeoutError])
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if not await super()._can_retry_async(state=state, request=request, response=response, error=error):
+            return False
+        never_sent = isinstance(error, ClientConnectorError)  # refused or unresolved: nothing was sent
+        return never_sent or api_method(request.url) not in UNSAFE_TO_REPEAT
+
+
+def retry_handlers(on_rate_limit_wait: WaitReport | None = None,
+                   on_rate_limited: RateLimitReport | None = None) -> list[AsyncRetryHandler]:
     return [
-        _TimedRateLimitRetryHandler(RETRIES, on_rate_limit_wait),
+        _RateLimitRetryHandler(RETRIES, on_rate_limit_wait, on_rate_limited),
         AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
-        AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
+        _ConnectionRetryHandler(RETRIES),
     ]
 
 
-def build_web_client(settings: Settings, token: str, on_rate_limit_wait: WaitReport | None = None) -> AsyncWebClient:
+def build_web_client(settings: Settings, token: str, on_rate_limit_wait: WaitReport | None = None,
+                     on_rate_limited: RateLimitReport | None = None) -> AsyncWebClient:
     """slack_sdk's retry handlers are off by default (only connection errors): turn them on."""
     return AsyncWebClient(
         token=token,
         base_url=settings.slack.api_base_url,
-        retry_handlers=retry_handlers(on_rate_limit_wait),
+        timeout=max(1, round(settings.slack.request_timeout)),
+        retry_handlers=retry_handlers(on_rate_limit_wait, on_rate_limited),
         logger=logging.getLogger("bot.adapters.slack.web"),
+    )
+
+
+def open_session(settings: Settings) -> aiohttp.ClientSession:
+    """One HTTP session for every Web API call, so connections (and their TLS handshakes)
+    are reused; without one slack_sdk opens a new connection per call. Needs a running loop."""
+    slack = settings.slack
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=slack.request_timeout),
+        # The dispatcher bounds what it sends; the rest (users.info, views.open) is small.
+        connector=aiohttp.TCPConnector(limit=slack.max_concurrency + 16),
     )
 
 

@@ -120,6 +120,21 @@ _MESSAGE_SUBTYPES: dict[str | None, Callable[[Payload, ChannelRef, BotIdentity],
 }
 
 
+# Subtypes of a person's message in thread history; joins, bots and tombstones are not answers.
+_HISTORIC_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+
+
+def historic_reply(message: Payload, me: BotIdentity) -> tuple[str, str, str] | None:
+    """(ts, user id, text) of a person's reply as ``conversations.replies`` lists it; None for
+    the thread's parent, bots, the bot itself and system messages."""
+    if message.get("subtype") not in _HISTORIC_SUBTYPES:
+        return None
+    reply = _human_reply(message, me)
+    if reply is None:
+        return None
+    return reply["ts"], reply["user"], unescape(reply.get("text") or "")
+
+
 def _human_reply(message: object, me: BotIdentity) -> Payload | None:
     if not isinstance(message, dict) or _is_bot(message, me):
         return None

@@ -1,8 +1,9 @@
 """The bolt listeners: ``/interview``, buttons, the answer modals and message events, each
 acknowledged at once and then handed to the core.
 
-Every listener acks first (Slack wants an answer within 3 s) and does the slow work after;
-the work runs as a task the adapter can wait for (``drain``) before shutting down.
+Every listener acks first (Slack wants an answer within 3 s) and does the slow work after,
+at most ``WORK_AT_ONCE`` at a time; the work runs as a task the adapter can wait for
+(``drain``) before shutting down.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ _WORDS = {
     },
 }
 _NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Requests whose work (users.info, the core, the answer) runs at once; the rest have been
+# acknowledged and wait. Below the database pool's 15 connections, which the scheduler shares.
+WORK_AT_ONCE = 10
 
 
 class Listeners:
@@ -95,6 +99,9 @@ class Listeners:
         self.seen = SeenEvents()
         self._webhook_retry_handlers = webhook_retry_handlers
         self._tasks: set[asyncio.Task[Any]] = set()
+        # The work after an ack waits its turn, so that a burst of requests is acknowledged
+        # first instead of every acknowledgement queueing behind the work of the others.
+        self._work = asyncio.Semaphore(WORK_AT_ONCE)
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.on_command)
@@ -124,6 +131,10 @@ class Listeners:
     async def on_command(self, ack: AsyncAck, body: Payload) -> None:
         self._track()
         await ack()
+        async with self._work:
+            await self._command(body)
+
+    async def _command(self, body: Payload) -> None:
         team = team_of(body)
         channel = channel_ref(team, str(body.get("channel_id") or ""))
         actor = await self.users.actor(team, str(body.get("user_id") or ""), body.get("user_name"))
@@ -157,6 +168,10 @@ class Listeners:
     async def on_button(self, ack: AsyncAck, body: Payload, action: Payload) -> None:
         self._track()
         await ack()
+        async with self._work:
+            await self._button(body, action)
+
+    async def _button(self, body: Payload, action: Payload) -> None:
         team = team_of(body)
         channel = channel_ref(team, _channel_id(body))
         actor = await self.users.actor(team, _user_id(body), _user_name(body))
@@ -176,6 +191,10 @@ class Listeners:
             await ack(response_action="errors", errors={ANSWER_BLOCK: self._words()["empty_answer"]})
             return
         await ack()
+        async with self._work:
+            await self._answer_submitted(body, view, text)
+
+    async def _answer_submitted(self, body: Payload, view: Payload, text: str) -> None:
         metadata = modal_metadata(view)
         channel_id, round_id = str(metadata.get("channel") or ""), str(metadata.get("round") or "")
         if not channel_id or (view.get("callback_id") == PRIVATE_ANSWER_CALLBACK and not round_id.isdigit()):
@@ -202,6 +221,10 @@ class Listeners:
         if not self.seen.first_time(body.get("event_id")):
             log.debug("event %s delivered again (retry %s); already handled", body.get("event_id"), retry)
             return
+        async with self._work:
+            await self._message(body)
+
+    async def _message(self, body: Payload) -> None:
         change = reply_change(body, self.me)
         if change is None:
             return

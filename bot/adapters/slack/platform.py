@@ -1,25 +1,41 @@
-"""``SlackPlatform``: the core's ``ChatPlatform`` port on the Slack Web API.
+"""``SlackPlatform``: the core's ``ChatPlatform`` port on the Slack Web API, plus finding a
+round's post again (message metadata) and reading a thread's replies back.
 
 Threads are Slack's ``thread_ts``; private answers are ephemeral messages (their files go
-to the person's DMs). Posts to one channel are paced (Slack allows about one a second).
-Nothing here reads inbound payloads.
+to the person's DMs). Posts to one channel are paced (Slack allows about one a second);
+every request goes through the adapter's ``Dispatcher``. Nothing here reads inbound payloads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import render
+from bot.adapters.slack.dispatch import Dispatcher
+from bot.adapters.slack.events import BotIdentity, historic_reply
+from bot.adapters.slack.history import QUESTION_EVENT, History, round_metadata
+from bot.adapters.slack.users import UserDirectory
 from bot.core.messages import Attachment, Message, MessageKind
-from bot.core.models import ChannelRef, MessageRef, ThreadRef, UserRef
+from bot.core.models import Actor, ChannelRef, MessageRef, ThreadRef, UserRef
+from bot.core.ports import HistoricReply
 
 log = logging.getLogger(__name__)
+
+# A round's post whose answer got lost is looked up and sent again at most this many times.
+POST_ATTEMPTS = 3
+# Seconds a search for a post reaches back before the moment it was sent (or claimed):
+# Slack's clock and ours need not agree to the second.
+CLOCK_SKEW = 60.0
 
 
 class ChannelPacer:
@@ -50,15 +66,24 @@ class ChannelPacer:
 
 
 class SlackPlatform:
-    """Implements ``bot.core.ports.ChatPlatform`` for one Slack workspace's bot token."""
+    """Implements ``bot.core.ports.ChatPlatform`` for one Slack workspace's bot token, and
+    the optional ``PostLookup`` and ``ThreadHistory`` ports."""
 
     name = "slack"
 
-    def __init__(self, client: AsyncWebClient, *, pace: float, reveal_broadcast: bool,
+    def __init__(self, client: AsyncWebClient, *, pace: float, reveal_broadcast: bool, dispatcher: Dispatcher,
                  on_pace_wait: Callable[[float], None] | None = None) -> None:
         self.client = client
         self.pacer = ChannelPacer(pace, on_pace_wait)
+        self.dispatcher = dispatcher
+        self.history = History(client, dispatcher)
         self.reveal_broadcast = reveal_broadcast
+        self.users: UserDirectory | None = None
+
+    def identify(self, me: BotIdentity, users: UserDirectory) -> None:
+        """Who the bot is (to know its own posts) and how to name people (for backfill)."""
+        self.history.me = me
+        self.users = users
 
     async def post_message(self, channel: ChannelRef, message: Message) -> MessageRef:
         ts = await self._post(channel.channel, message)
@@ -77,19 +102,49 @@ class SlackPlatform:
 
     async def send_private(self, channel: ChannelRef, user: UserRef, message: Message) -> None:
         rendered = render(message)
-        await self.client.chat_postEphemeral(
-            channel=channel.channel, user=user.user, text=rendered.text, blocks=rendered.blocks
-        )
+        # Someone is waiting for this one: it does not queue behind a fan-out.
+        await self.dispatcher.send("chat.postEphemeral", self.client.chat_postEphemeral, urgent=True,
+                                   channel=channel.channel, user=user.user, text=rendered.text,
+                                   blocks=rendered.blocks)
         if message.attachments:
             # An ephemeral message cannot carry files: they go to the person's direct messages.
-            opened = await self.client.conversations_open(users=user.user)
+            opened = await self.dispatcher.send("conversations.open", self.client.conversations_open,
+                                                urgent=True, users=user.user)
             await self._upload(str(opened["channel"]["id"]), message.attachments)
 
     async def edit_message(self, ref: MessageRef, message: Message) -> None:
         rendered = render(message)
-        await self.client.chat_update(
-            channel=ref.channel.channel, ts=ref.message_id, text=rendered.text, blocks=rendered.blocks
-        )
+        await self.dispatcher.send("chat.update", self.client.chat_update, channel=ref.channel.channel,
+                                   ts=ref.message_id, text=rendered.text, blocks=rendered.blocks)
+
+    # --- the optional ports: recovery and backfill ---------------------------------------
+
+    async def find_round_post(self, channel: ChannelRef, round_id: int,
+                              since: datetime) -> tuple[MessageRef, ThreadRef] | None:
+        """The round's question as the bot posted it (found by its metadata) after ``since``,
+        the time the post was claimed."""
+        metadata = {"event_type": QUESTION_EVENT, "event_payload": {"round_id": round_id}}
+        ts = await self.history.find_own(channel.channel, metadata, oldest=since.timestamp() - CLOCK_SKEW)
+        if ts is None:
+            return None
+        return MessageRef(channel, ts), ThreadRef(channel, ts)
+
+    async def thread_replies(self, thread: ThreadRef) -> list[HistoricReply]:
+        """People's replies in a round's thread, with names and admin status looked up like
+        those of live events."""
+        team = thread.channel.workspace
+        found = []
+        for message in await self.history.thread(thread.channel.channel, thread.thread_id):
+            reply = historic_reply(message, self.history.me)
+            if reply is None:
+                continue
+            ts, user_id, text = reply
+            actor = (await self.users.actor(team, user_id) if self.users is not None
+                     else Actor(UserRef(self.name, team, user_id), user_id))
+            found.append(HistoricReply(actor, ts, text))
+        return found
+
+    # --- sending ---------------------------------------------------------------------------
 
     async def _post(self, channel_id: str, message: Message, *, thread_ts: str | None = None,
                     broadcast: bool = False) -> str:
@@ -105,15 +160,45 @@ class SlackPlatform:
             args["thread_ts"] = thread_ts
             if broadcast:
                 args["reply_broadcast"] = True
+        metadata = round_metadata(message)
         async with self.pacer.slot(channel_id):
-            response = await self.client.chat_postMessage(**args)
-        return str(response["ts"])
+            if metadata is None:
+                response = await self.dispatcher.send("chat.postMessage", self.client.chat_postMessage, **args)
+                return str(response["ts"])
+            return await self._post_once(channel_id, {**args, "metadata": metadata}, thread_ts)
+
+    async def _post_once(self, channel_id: str, args: dict[str, Any], thread_ts: str | None) -> str:
+        """Post a round's message so that it appears once: when the answer is lost (a
+        timeout, a dropped connection, Slack failing even after the retries), the channel or
+        thread is searched for it by its metadata before it is sent again."""
+        started = time.time()  # Slack's ts is wall-clock time
+        failure: Exception | None = None
+        for _attempt in range(POST_ATTEMPTS):
+            try:
+                response = await self.dispatcher.send("chat.postMessage", self.client.chat_postMessage, **args)
+                return str(response["ts"])
+            except SlackApiError as exc:
+                status = exc.response.status_code
+                if status != 429 and status < 500:
+                    raise  # Slack said no (not_in_channel, invalid_blocks): nothing was posted
+                failure = exc
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                failure = exc
+            log.warning("round post in %s failed (%s); looking for it before sending again",
+                        channel_id, type(failure).__name__)
+            found = await self.history.find_own(channel_id, args["metadata"], oldest=started - CLOCK_SKEW,
+                                                thread_ts=thread_ts)
+            if found is not None:
+                return found
+        assert failure is not None
+        raise failure
 
     async def _upload(self, channel_id: str, attachments: tuple[Attachment, ...], *,
                       thread_ts: str | None = None) -> None:
         for attachment in attachments:
             async with self.pacer.slot(channel_id):
-                await self.client.files_upload_v2(
+                await self.dispatcher.send(
+                    "files.completeUploadExternal", self.client.files_upload_v2,
                     channel=channel_id, content=attachment.data, filename=attachment.filename,
                     title=attachment.filename, thread_ts=thread_ts, request_file_info=False,
                 )

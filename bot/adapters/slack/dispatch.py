@@ -1,0 +1,77 @@
+"""``Dispatcher``: how the Slack adapter sends the Web API requests that count against its
+limits. One per adapter: a token bucket for writes (``[slack] requests_per_second``), one for
+history reads (``history_requests_per_minute``), at most ``max_concurrency`` requests in
+flight, and a 429's Retry-After pausing the whole bucket. Per-channel pacing is ``ChannelPacer``'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.adapters.pacing import TokenBucket
+
+# Slack's Tier 3 methods the adapter reads threads and channels with. Everything else sent
+# through the dispatcher counts as a write.
+READ_METHODS = frozenset({"conversations.history", "conversations.replies"})
+# Two writes may go back to back: a grant that comes a little late (timers overshoot) is
+# then made up for instead of slowing every later one. Slack tolerates short bursts.
+WRITE_BURST = 2
+# Tier 3 "welcomes sporadic bursts": a backfill may start a few reads at once.
+READ_BURST = 3
+
+WaitReport = Callable[[float], None]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        requests_per_second: float,
+        history_requests_per_minute: float,
+        max_concurrency: int,
+        on_wait: WaitReport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.writes = TokenBucket(requests_per_second, WRITE_BURST, monotonic=monotonic)
+        self.reads = TokenBucket(history_requests_per_minute / 60.0, READ_BURST, monotonic=monotonic)
+        self.max_concurrency = max_concurrency
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._on_wait = on_wait
+        self._methods: set[str] = set()
+        self.in_flight = 0
+
+    def bucket_for(self, method: str) -> TokenBucket:
+        return self.reads if method in READ_METHODS else self.writes
+
+    async def send(self, method: str, call: Callable[..., Awaitable[Any]], /, *, urgent: bool = False,
+                   **kwargs: Any) -> Any:
+        """``await call(**kwargs)`` once a concurrency slot and ``method``'s token are free.
+
+        ``urgent`` (an answer a person is waiting for) goes past both queues but still uses
+        up a token, so a fan-out queued before it slows down by one request instead."""
+        self._methods.add(method)
+        if urgent:
+            self.bucket_for(method).take()
+            return await self._call(call, kwargs)
+        async with self._slots:
+            waited = await self.bucket_for(method).acquire()
+            if waited and self._on_wait is not None:
+                self._on_wait(waited)
+            return await self._call(call, kwargs)
+
+    async def _call(self, call: Callable[..., Awaitable[Any]], kwargs: dict[str, Any]) -> Any:
+        self.in_flight += 1
+        try:
+            return await call(**kwargs)
+        finally:
+            self.in_flight -= 1
+
+    def rate_limited(self, method: str, retry_after: float) -> None:
+        """Slack answered ``method`` with 429: nothing more goes to its bucket until
+        Retry-After has passed, instead of every queued request earning a 429 of its own.
+        Methods the dispatcher does not send (users.info, views.open) have limits of their own."""
+        if method in self._methods:
+            self.bucket_for(method).hold(retry_after)
