@@ -6,6 +6,7 @@ Nothing here decides behaviour; it builds the parts and starts and stops them in
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -162,6 +163,9 @@ async def run(settings: Settings, secrets: Secrets, stdin: TextIO = sys.stdin, s
             for adapter in adapters:  # before the scheduler, so catch-up posts find their platform
                 await adapter.start()
             await app.start()
+            # What start-up built lives as long as the process: keep the collector off it, so
+            # a full collection does not land in the middle of a burst of commands.
+            gc.freeze()
             log.info("interview-bot running on %s", ", ".join(a.name for a in adapters))
             await stop.wait()
             log.info("stopping: no new work; finishing posts and reveals in flight")

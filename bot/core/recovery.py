@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POST_LEASE = timedelta(minutes=2)
+# How long a claimed post belongs to its instance. Long enough for a fan-out queued behind
+# the platform's rate limit (at 10 posts/s, 6,000 channels); a takeover checks the platform
+# for the post before making it anyway.
+POST_LEASE = timedelta(minutes=10)
 
 
 class Recovery:

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # How far back a restart looks for the last scheduled post it may have missed.
 LOOKBACK = timedelta(days=8)
+# A due time this old is news of an outage, not work: no post, no warning, no query.
+STALE = timedelta(days=1)
 
 
 def cron_trigger(schedule: Schedule) -> CronTrigger:
@@ -154,8 +156,9 @@ class RoundScheduler:
         with self._tracked():
             return await self._run_post(channel)
 
-    async def _run_post(self, channel: ChannelRef) -> PostOutcome:
-        subscription = await self.core.repo.get_subscription(channel)
+    async def _run_post(self, channel: ChannelRef, subscription: Subscription | None = None) -> PostOutcome:
+        if subscription is None:
+            subscription = await self.core.repo.get_subscription(channel)
         if subscription is None or subscription.paused:
             return PostOutcome(channel, None, "paused")
         now = self.clock.now()
@@ -165,6 +168,8 @@ class RoundScheduler:
         if latest is None:
             return PostOutcome(channel, None, "none-due")
         day = latest.date()  # local date in the schedule's timezone
+        if now - latest >= STALE:
+            return PostOutcome(channel, day, "missed")  # posted or not, nothing to do: skip the query
         existing = await self.core.repo.round_for_day(channel, day)
         if existing is not None and existing.status is RoundStatus.POSTING:
             await self.core.recovery.recover_posts()  # a claim that may have died with its instance
@@ -172,9 +177,7 @@ class RoundScheduler:
         if existing is not None:
             return PostOutcome(channel, day, "already-posted", existing.id)
         if now - latest > self.grace:
-            # Warn about what this outage cost; a post missed days ago is old news.
-            level = logging.WARNING if now - latest < timedelta(days=1) else logging.DEBUG
-            log.log(level, "skipping the %s post for %s: it was due at %s, more than %s ago",
+            log.warning("skipping the %s post for %s: it was due at %s, more than %s ago",
                     day, channel.key, latest.isoformat(), self.grace)
             return PostOutcome(channel, day, "missed")
         round_ = await self.core.start_round(channel, scheduled_day=day)
@@ -193,7 +196,8 @@ class RoundScheduler:
         outcomes = []
         for subscription in await self.core.repo.list_subscriptions():
             if not subscription.paused:
-                outcomes.append(await self.run_post(subscription.channel))
+                with self._tracked():
+                    outcomes.append(await self._run_post(subscription.channel, subscription))
         return outcomes
 
     async def reveal_overdue(self) -> list[int]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.models import RoundStatus, Subscription
+from bot.core.recovery import POST_LEASE
 
 MONDAY_0930 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -90,7 +91,7 @@ async def test_a_post_made_just_before_a_crash_is_confirmed_on_restart_not_poste
     [claimed] = await first.core.repo.stale_posts(clock.now() + timedelta(days=1))
     assert claimed.status is RoundStatus.POSTING
 
-    clock.advance(timedelta(minutes=3))  # past the claim's two-minute lease
+    clock.advance(POST_LEASE + timedelta(minutes=1))  # past the claim's lease
     second = await make_slack_bot()  # starting recovers posts, then catches up
 
     [posted] = questions(second)
