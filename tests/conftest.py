@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from io import StringIO
 from pathlib import Path
@@ -126,6 +127,21 @@ async def _drop_pg_database(url: str) -> None:
         await conn.close()
 
 
+@asynccontextmanager
+async def fresh_postgres(required: bool) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards. With no server answering: a failure
+    when ``required`` or in CI, else the test is skipped."""
+    url = await _create_pg_database()
+    if url is None:
+        if required or os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required here but {PG_ADMIN_URL} does not answer")
+        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """Each test that takes this runs once on SQLite and once on PostgreSQL. PostgreSQL is
@@ -133,15 +149,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
-    url = await _create_pg_database()
-    if url is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} does not answer")
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
-    try:
+    async with fresh_postgres(required=False) as url:
         yield url
-    finally:
-        await _drop_pg_database(url)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, by the ``database_url`` rule."""
+    async with fresh_postgres(required=False) as url:
+        yield url
 
 
 @pytest.fixture
@@ -152,13 +168,8 @@ async def default_database_url(tmp_path: Path) -> AsyncIterator[str]:
     if os.environ.get("INTERVIEW_BOT_TEST_DATABASE") != "postgresql":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
-    url = await _create_pg_database()
-    if url is None:
-        pytest.fail(f"INTERVIEW_BOT_TEST_DATABASE=postgresql but {PG_ADMIN_URL} does not answer")
-    try:
+    async with fresh_postgres(required=True) as url:
         yield url
-    finally:
-        await _drop_pg_database(url)
 
 
 @pytest.fixture

@@ -5,30 +5,15 @@ checks made on the server, through the fake Discord."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.adapters_discord.conftest import DiscordBot
 from tests.fakes.discord_server import FakeUser
 
 EPHEMERAL = 64
 MODAL = 9
 
-TEAM_PACK = """\
-id: team-extras
-title: Our own questions
-questions:
-  - id: rag-basics
-    title: What is retrieval-augmented generation?
-    prompt: Explain RAG and when to use it.
-    answer: Retrieve relevant documents, put them in the prompt, generate.
-    key_points:
-      - name: retrieval
-        aliases: [检索]
-      - name: generation
-        aliases: [生成]
-    tags: [rag]
-    difficulty: 2
-    language: en
-    source: team
-"""
+TEAM_PACK = (Path(__file__).resolve().parents[1] / "data" / "team-extras.yaml").read_text(encoding="utf-8")
 
 
 async def private_answer(bot: DiscordBot, interaction_id: int) -> str:

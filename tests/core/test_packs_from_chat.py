@@ -5,24 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-EXTRA_PACK = """\
-id: team-extras
-title: Our own questions
-questions:
-  - id: rag-basics
-    title: What is retrieval-augmented generation?
-    prompt: Explain RAG and when to use it.
-    answer: Retrieve relevant documents, put them in the prompt, generate.
-    key_points:
-      - name: retrieval
-        aliases: [检索]
-      - name: generation
-        aliases: [生成]
-    tags: [rag]
-    difficulty: 2
-    language: en
-    source: team
-"""
+EXTRA_PACK = (Path(__file__).resolve().parents[1] / "data" / "team-extras.yaml").read_text(encoding="utf-8")
 
 
 async def test_an_uploaded_pack_joins_the_rotation_on_every_instance(make_session, tmp_path: Path, database_url) -> None:
