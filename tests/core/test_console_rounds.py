@@ -194,3 +194,14 @@ async def test_hints_reveal_one_key_point_at_a_time_and_show_in_the_summary(make
     revealed = await bot.say("/interview reveal")
     assert f"you: 1 of {total} key points ({total} hint(s) used)" in revealed
     assert f"alice: 1 of {total} key points (1 hint(s) used)" in revealed
+
+
+async def test_rotation_asks_every_question_once_per_cycle(make_session) -> None:
+    bot = await make_session()
+    for _ in range(6):
+        await bot.say("/interview question")
+        await bot.say("/interview reveal")
+    rounds = [await bot.core.repo.get_round(n) for n in range(1, 7)]
+    first, second = [r.question_id for r in rounds[:3]], [r.question_id for r in rounds[3:]]
+    assert sorted(first) == sorted(second) == ["deployment", "evaluation", "overfitting"]
+    assert [r.cycle for r in rounds] == [0, 0, 0, 1, 1, 1]
