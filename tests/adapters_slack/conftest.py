@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,7 +21,6 @@ from bot.app import App, build_app
 from bot.config import Secrets, load_settings
 from bot.core.clock import FakeClock
 from bot.core.models import ChannelRef, Round
-from tests.conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 from tests.fakes.slack_server import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -38,21 +36,6 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         fake.add_user(MEMBER, "Ann")
         fake.add_user(ADMIN, "Boss", admin=True)
         yield fake
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database, by the ``database_url`` rule: skipped when no server
-    answers, except in CI, where that fails the test."""
-    url = await _create_pg_database()
-    if url is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} does not answer")
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
-    try:
-        yield url
-    finally:
-        await _drop_pg_database(url)
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """config/slack-manifest.yaml asks for exactly what the adapter uses: one scope per kind of
-Web API call found in the adapter's source, the two message events, /interview,
-interactivity, and Socket Mode."""
+Web API call found in the adapter's source, the three message events (channels, private
+channels, direct messages), reading shared files, /interview, interactivity, and Socket Mode."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ SCOPE_OF = {
     "conversations_replies": "channels:history",
 }
 # Events the adapter listens to -> the scope each needs.
-EVENT_SCOPES = {"message.channels": "channels:history", "message.groups": "groups:history"}
+EVENT_SCOPES = {"message.channels": "channels:history", "message.groups": "groups:history",
+                "message.im": "im:history"}
+# Not a Web API call: downloading a shared file's url_private_download with the bot token.
+DOWNLOAD_SCOPE = "files:read"
 
 
 def test_the_manifest_asks_for_exactly_the_scopes_the_adapter_uses() -> None:
@@ -43,8 +46,13 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_adapter_uses() -> None:
 
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     needed = {s for s in (SCOPE_OF[m] for m in called) if s} | {EVENT_SCOPES[e] for e in events} | {"commands"}
+    if "url_private_download" in source:
+        needed.add(DOWNLOAD_SCOPE)
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(needed)
     assert set(events) == set(EVENT_SCOPES)
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/interview"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
+    # People can only write to (and share files with) the bot when its Messages tab is on.
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False

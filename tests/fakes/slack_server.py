@@ -6,7 +6,9 @@ metadata and threads (``conversations.history``/``replies``, paginated), and can
 slow (``latency``), rate limited (``limit_rate``), faulty (``fail_next``, ``fail_randomly``:
 429, 5xx, timeouts) or to hold a method until released. ``apps.connections.open`` hands out a
 ``ws://`` URL on the same server, where tests push Socket Mode envelopes and get the client's
-acknowledgement back. Imports nothing from the bot.
+acknowledgement back. ``host_file`` serves a file people shared at its ``url_private_download``,
+to the bot token only (anyone else is redirected to a login page, like Slack does), and
+``downloads`` records every fetch. Imports nothing from the bot.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ class FakeSlack:
     faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # injected by fail_randomly
     metadata_posts: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # event type -> posts
     max_page: int = 1000  # Slack serves at most 15 to apps distributed outside the Marketplace
+    hosted: dict[str, bytes] = field(default_factory=dict)  # file id -> content at url_private_download
+    downloads: list[tuple[str, bool]] = field(default_factory=list)  # (file id, authorized) per fetch
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
@@ -127,6 +131,7 @@ class FakeSlack:
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -165,6 +170,21 @@ class FakeSlack:
             "id": user_id, "team_id": self.team_id, "name": name.lower(), "real_name": name,
             "is_admin": admin, "is_owner": owner, "is_primary_owner": False, "is_bot": False,
             "profile": {"display_name": name, "real_name": name},
+        }
+
+    def host_file(self, name: str, content: bytes | str, *, user: str, size: int | None = None) -> Json:
+        """A file ``user`` shared, served at its ``url_private_download``; returns the file
+        object as a ``file_share`` message event lists it (``size`` may be made to lie)."""
+        data = content.encode() if isinstance(content, str) else content
+        file_id = f"F{next(self._ts):08d}"
+        self.hosted[file_id] = data
+        filetype = name.rpartition(".")[2] if "." in name else "binary"
+        return {
+            "id": file_id, "created": int(self.clock()), "timestamp": int(self.clock()), "name": name,
+            "title": name, "mimetype": "text/plain", "filetype": filetype, "user": user,
+            "size": len(data) if size is None else size, "mode": "hosted", "is_external": False,
+            "url_private": f"{self.url}/files-pri/{file_id}/{name}",
+            "url_private_download": f"{self.url}/files-pri/{file_id}/{name}?download=1",
         }
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: int | None = 1, times: int = 1,
@@ -422,6 +442,19 @@ class FakeSlack:
             self.calls.append(call)
             self._changed.notify_all()
         return web.Response(text="ok", content_type="text/plain")
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["file_id"]
+        authorized = request.headers.get("Authorization") == f"Bearer {self.bot_token}"
+        async with self._changed:
+            self.downloads.append((file_id, authorized))
+            self._changed.notify_all()
+        if not authorized:  # Slack answers a request without the token with its login page
+            raise web.HTTPFound(f"{self.url}/signin")
+        data = self.hosted.get(file_id)
+        if data is None:
+            return web.Response(status=404, text="file not found", content_type="text/plain")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def _next_ts(self) -> str:
         # Unique and increasing like Slack's: the clock's second, then a counter.

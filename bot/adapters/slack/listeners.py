@@ -1,5 +1,5 @@
-"""The bolt listeners: ``/interview``, buttons, the answer modals and message events, each
-acknowledged at once and then handed to the core.
+"""The bolt listeners: ``/interview``, buttons, the answer and question modals, message events
+and pack files shared with the bot, each acknowledged at once and then handed to the core.
 
 Every listener acks first (Slack wants an answer within 3 s) and does the slow work after,
 at most ``WORK_AT_ONCE`` at a time; the work runs as a task the adapter can wait for
@@ -38,18 +38,35 @@ from bot.adapters.slack.events import (
     reply_change,
     team_of,
 )
+from bot.adapters.slack.packs import (
+    MAX_PACK_BYTES,
+    QUESTION_CALLBACK,
+    DownloadError,
+    PackShare,
+    SharedFile,
+    TooBig,
+    download,
+    pack_share,
+    question_modal,
+    submitted_form,
+    trusted_file_url,
+    upload_problem,
+)
 from bot.adapters.slack.platform import SlackPlatform
 from bot.adapters.slack.users import UserDirectory
+from bot.core.i18n import t
 from bot.core.messages import (
     ACTION_ANSWER_PRIVATELY,
     ACTION_PRACTICE_ANSWER,
     Message,
     Response,
+    private_reply,
 )
-from bot.core.models import ChannelRef, UserRef
+from bot.core.models import Actor, ChannelRef, UserRef
 from bot.core.ports import (
     ButtonPressed,
     CommandInvoked,
+    PackUploaded,
     PracticeAnswerSubmitted,
     PrivateAnswerSubmitted,
 )
@@ -111,6 +128,7 @@ class Listeners:
         app.action(re.compile(r".+"))(self.on_button)
         app.view(PRIVATE_ANSWER_CALLBACK)(self.on_answer_submitted)
         app.view(PRACTICE_ANSWER_CALLBACK)(self.on_answer_submitted)
+        app.view(QUESTION_CALLBACK)(self.on_question_submitted)
         app.event("message")(self.on_message)
 
     async def drain(self, timeout: float | None = None) -> None:
@@ -131,8 +149,16 @@ class Listeners:
     async def on_command(self, ack: AsyncAck, body: Payload) -> None:
         self._track()
         await ack()
+        words = command_text(body).lower().split()
+        if words[:2] == ["packs", "add"]:
+            # Not behind the queue: the trigger_id expires 3 s after the command.
+            await self._open_question_form(body)
+            return
         async with self._work:
-            await self._command(body)
+            if words[:2] == ["packs", "upload"]:
+                await self._upload_help(body)
+            else:
+                await self._command(body)
 
     async def _command(self, body: Payload) -> None:
         team = team_of(body)
@@ -225,6 +251,10 @@ class Listeners:
             await self._message(body)
 
     async def _message(self, body: Payload) -> None:
+        share = pack_share(body, self.me)
+        if share is not None:
+            await self._pack_shared(team_of(body), share)
+            return
         change = reply_change(body, self.me)
         if change is None:
             return
@@ -235,6 +265,111 @@ class Listeners:
         if change.change != "deleted" and change.user_id:
             actor = await self.users.actor(change.thread.channel.workspace, change.user_id)
         await self.core.handle(change.to_event(actor))
+
+    # --- packs from chat ------------------------------------------------------------------------
+
+    async def _open_question_form(self, body: Payload) -> None:
+        """``/interview packs add``: an admin gets the question modal, anyone else a refusal."""
+        team = team_of(body)
+        channel = channel_ref(team, str(body.get("channel_id") or ""))
+        actor = await self.users.actor(team, str(body.get("user_id") or ""), body.get("user_name"))
+        language = await self._person_language(actor, channel)
+        trigger_id = body.get("trigger_id")
+        if not self.core.is_admin(actor):
+            responses = [private_reply(t("admin.only", language, command="packs add"))]
+        elif not trigger_id or not channel.channel:
+            log.warning("ignoring /interview packs add without a trigger or channel")
+            return
+        else:
+            try:
+                await self.platform.client.views_open(trigger_id=trigger_id,
+                                                      view=question_modal(channel.channel, language))
+                return
+            except SlackApiError as exc:
+                responses = [self._failure(exc)]
+        await self._deliver(responses, channel, actor.user, response_url=body.get("response_url"))
+
+    async def _upload_help(self, body: Payload) -> None:
+        """``/interview packs upload`` typed: Slack commands take no files, so say how to share one."""
+        team = team_of(body)
+        channel = channel_ref(team, str(body.get("channel_id") or ""))
+        actor = await self.users.actor(team, str(body.get("user_id") or ""), body.get("user_name"))
+        language = await self._person_language(actor, channel)
+        text = t("slack.upload_help", language, bot=self.bot_name, limit=MAX_PACK_BYTES // 1024)
+        await self._deliver([private_reply(text)], channel, actor.user, response_url=body.get("response_url"))
+
+    async def on_question_submitted(self, ack: AsyncAck, body: Payload, view: Payload) -> None:
+        self._track()
+        await ack()
+        async with self._work:
+            await self._question_submitted(body, view)
+
+    async def _question_submitted(self, body: Payload, view: Payload) -> None:
+        channel_id = str(modal_metadata(view).get("channel") or "")
+        if not channel_id:
+            log.warning("ignoring a question modal without its channel")
+            return
+        team = team_of(body)
+        channel = channel_ref(team, channel_id)
+        actor = await self.users.actor(team, _user_id(body), _user_name(body))
+        language = await self._person_language(actor, channel)
+        # Checked again: a submission can be made without the modal having been opened.
+        if not self.core.is_admin(actor):
+            responses = [private_reply(t("admin.only", language, command="packs add"))]
+        else:
+            try:
+                responses = [private_reply(await self.core.packs.add_question(
+                    channel, actor, submitted_form(view), language))]
+            except Exception as exc:  # noqa: BLE001
+                responses = [self._failure(exc)]
+        await self._deliver(responses, channel, actor.user)
+
+    async def _pack_shared(self, team: str, share: PackShare) -> None:
+        """Files shared with the bot: an admin's YAML files go to the core one by one; anyone
+        else hears that only admins may, and nothing is downloaded."""
+        channel = channel_ref(team, share.channel_id)
+        actor = await self.users.actor(team, share.user_id)
+        language = await self._person_language(actor, channel)
+        responses: list[Response] = []
+        if not self.core.is_admin(actor):
+            responses.append(private_reply(t("admin.only", language, command="packs upload")))
+        else:
+            for file in share.files:
+                try:
+                    responses.extend(await self._pack_file(channel, actor, file, language))
+                except Exception as exc:  # noqa: BLE001
+                    responses.append(self._failure(exc))
+        if share.direct:  # the direct message is private already: answer there as usual
+            responses = [Response(r.message, private=False) for r in responses]
+        await self._deliver(responses, channel, actor.user)
+
+    async def _pack_file(self, channel: ChannelRef, actor: Actor, file: SharedFile,
+                         language: str) -> list[Response]:
+        problem = upload_problem(file, language)
+        if problem is not None:
+            return [private_reply(problem)]
+        client = self.platform.client
+        if not file.url or not trusted_file_url(file.url, client.base_url):
+            log.warning("not downloading %s: no Slack file URL", file.name)
+            return [private_reply(t("slack.upload_failed", language, filename=file.name))]
+        try:
+            data = await download(file.url, client.token or "")
+        except TooBig:  # the declared size was wrong
+            return [private_reply(t("slack.upload_too_big", language, filename=file.name,
+                                    limit=MAX_PACK_BYTES // 1024))]
+        except DownloadError as exc:
+            log.warning("could not download pack %s: %s", file.name, exc)
+            return [private_reply(t("slack.upload_failed", language, filename=file.name))]
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return [private_reply(t("slack.upload_not_text", language, filename=file.name))]
+        return await self.core.handle(PackUploaded(channel, actor, file.name, text))
+
+    async def _person_language(self, actor: Actor, channel: ChannelRef) -> str:
+        """What only this person sees: their own language, else the channel's (as the core)."""
+        prefs = await self.core.repo.get_prefs(actor.user)
+        return (prefs.language if prefs else None) or await self._language(channel)
 
     # --- answering the person ----------------------------------------------------------------
 
