@@ -8,19 +8,11 @@ same figures per language and kind.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import yaml
 
-from bot.content.loader import load_pack
+from bench.grading_figures import Labeled, load_labeled, tally
 from bot.content.matching import KeywordGrader
-from bot.content.model import Question
-
-ROOT = Path(__file__).resolve().parents[2]
-LABELS = ROOT / "tests" / "data" / "graded_answers.yaml"
-PACK = ROOT / "content" / "packs" / "llm-engineering.yaml"
 
 MIN_PRECISION = 0.90
 MIN_RECALL = 0.85
@@ -28,32 +20,14 @@ LANGUAGES = {"zh", "zh-Hant", "en", "mixed"}
 KINDS = {"good", "partial", "wrong", "off-topic", "negated"}
 
 
-@dataclass(frozen=True)
-class Labeled:
-    question: Question
-    lang: str
-    kind: str
-    answer: str
-    credit: frozenset[str]
-
-
 @pytest.fixture(scope="module")
 def labeled() -> list[Labeled]:
-    questions = {q.id: q for q in load_pack(PACK).questions}
-    raw = yaml.safe_load(LABELS.read_text(encoding="utf-8"))["answers"]
-    return [Labeled(questions[item["question"]], item["lang"], item["kind"], item["answer"],
-                    frozenset(item["credit"])) for item in raw]
+    return load_labeled()
 
 
 def micro(items: list[Labeled]) -> tuple[float, float, int, int, int]:
-    grader = KeywordGrader()
-    tp = fp = fn = 0
-    for item in items:
-        covered = set(grader.grade(item.question, item.answer).covered)
-        tp += len(covered & item.credit)
-        fp += len(covered - item.credit)
-        fn += len(item.credit - covered)
-    return tp / (tp + fp), tp / (tp + fn), tp, fp, fn
+    decisions = tally(KeywordGrader(), items)
+    return decisions.precision, decisions.recall, decisions.tp, decisions.fp, decisions.fn
 
 
 def test_the_labeled_set_is_big_varied_and_consistent(labeled: list[Labeled]) -> None:
