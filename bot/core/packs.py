@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,9 +48,15 @@ class PackManager:
         self.file_packs = file_packs
         self.uploaded: tuple[Pack, ...] = ()
         self._version: tuple[int, int | None] | None = None
+        self._looked_at = float("-inf")
 
-    async def refresh(self) -> None:
-        """Reload uploaded packs if any changed since the last look (one small query)."""
+    async def refresh(self, max_age: float = 0.0) -> None:
+        """Reload uploaded packs if any changed since the last look (one small query).
+        With ``max_age``, a look taken less than that many seconds ago is good enough."""
+        now = time.monotonic()
+        if max_age and now - self._looked_at < max_age:
+            return
+        self._looked_at = now
         version = await self.core.repo.packs_version()
         if version == self._version:
             return

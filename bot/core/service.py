@@ -142,7 +142,7 @@ class Core:
         schedule = subscription.schedule if subscription else self.settings.default_schedule
         round_ = await self.open_round(
             channel, subscription.tags if subscription else (), reveal_after=schedule.reveal_after,
-            scheduled_day=scheduled_day,
+            scheduled_day=scheduled_day, subscription=subscription,
         )
         if round_ is not None and scheduled_day is not None and self._starts_week(schedule, scheduled_day):
             # Tied to the day's claim, so the summary is posted once like the question.
@@ -160,12 +160,14 @@ class Core:
         thread: ThreadRef | None = None,
         study_id: int | None = None,
         title: str | None = None,
+        subscription: Subscription | None,
     ) -> Round | None:
         """Claim the next question in the ledger, post it (in ``thread`` if given, else as a
-        new message with its own thread) and schedule its reveal."""
-        subscription = await self.repo.get_subscription(channel)
+        new message with its own thread) and schedule its reveal. ``subscription`` is the
+        channel's (None when it has none), read by the caller."""
         schedule = subscription.schedule if subscription else self.settings.default_schedule
-        await self.packs.refresh()
+        # Many channels post in the same minute: look for new packs at most once a second.
+        await self.packs.refresh(max_age=1.0)
         picked = await self._next_question(channel, tags)
         if picked is None:
             return None

@@ -63,6 +63,7 @@ class StudySessions:
             return None
         round_ = await self.core.open_round(
             study.channel, study.tags, reveal_after=study.answer_window, thread=study.thread,
+            subscription=await self.core.repo.get_subscription(study.channel),
             study_id=study.id, title=t("study.question_title", study.language, number=len(asked) + 1,
                                        count=study.count),
         )
