@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, slugify
-from bot.content.loader import Bank, load_pack_text
+from bot.content.loader import PACK_SUFFIXES, Bank, load_pack_text
 from bot.content.model import KeyPoint, Pack, Question
 from bot.core.i18n import t
 from bot.core.models import Actor, ChannelRef
@@ -26,6 +26,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_SHOWN = 10
+# The largest pack file a platform adapter downloads from chat.
+MAX_UPLOAD_BYTES = 256 * 1024
+
+
+def upload_problem(filename: str, size: int, language: str) -> str | None:
+    """Why a shared file cannot be a pack, decided before downloading it (name, declared
+    size); None when it may be one. Adapters ask ``too_big`` again after the download, when
+    the declared size lied."""
+    if not filename.lower().endswith(PACK_SUFFIXES):
+        return t("packs.upload_not_yaml", language, filename=filename)
+    if size > MAX_UPLOAD_BYTES:
+        return too_big(filename, language)
+    return None
+
+
+def too_big(filename: str, language: str) -> str:
+    return t("packs.upload_too_big", language, filename=filename, limit=MAX_UPLOAD_BYTES // 1024)
 
 
 @dataclass(frozen=True)

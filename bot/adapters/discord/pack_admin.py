@@ -20,14 +20,12 @@ from bot.adapters.discord.render import custom_id
 from bot.adapters.discord.translate import interaction_actor
 from bot.core.i18n import t
 from bot.core.messages import Response, private_reply
-from bot.core.packs import QuestionForm
+from bot.core.packs import MAX_UPLOAD_BYTES, QuestionForm, too_big, upload_problem
 from bot.core.ports import PackUploaded
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 
-MAX_PACK_BYTES = 256 * 1024
-PACK_SUFFIXES = (".yaml", ".yml")
 DIFFICULTIES = ("1", "2", "3")
 #: The form's inputs: (custom id, label key, placeholder key, paragraph, required, max length).
 FORM_INPUTS = (
@@ -38,15 +36,6 @@ FORM_INPUTS = (
     ("tags", "discord.form_tags", "discord.form_tags_hint", False, False, 200),
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def upload_problem(filename: str, size: int, language: str) -> str | None:
-    """Why a file cannot be a pack, before downloading it; None when it may be one."""
-    if not filename.lower().endswith(PACK_SUFFIXES):
-        return t("discord.upload_not_yaml", language, filename=filename)
-    if size > MAX_PACK_BYTES:
-        return t("discord.upload_too_big", language, filename=filename, limit=MAX_PACK_BYTES // 1024)
-    return None
 
 
 def form_target(difficulty: int | None, language: str | None) -> str:
@@ -85,9 +74,8 @@ class PackAdmin:
         except discord.HTTPException as exc:
             log.warning("could not download pack %s: %s", attachment.filename, exc)
             return [private_reply(t("discord.upload_failed", language, filename=attachment.filename))]
-        if len(data) > MAX_PACK_BYTES:  # the declared size was wrong
-            return [private_reply(t("discord.upload_too_big", language, filename=attachment.filename,
-                                    limit=MAX_PACK_BYTES // 1024))]
+        if len(data) > MAX_UPLOAD_BYTES:  # the declared size was wrong
+            return [private_reply(too_big(attachment.filename, language))]
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -39,7 +39,6 @@ from bot.adapters.slack.events import (
     team_of,
 )
 from bot.adapters.slack.packs import (
-    MAX_PACK_BYTES,
     QUESTION_CALLBACK,
     DownloadError,
     PackShare,
@@ -50,7 +49,6 @@ from bot.adapters.slack.packs import (
     question_modal,
     submitted_form,
     trusted_file_url,
-    upload_problem,
 )
 from bot.adapters.slack.platform import SlackPlatform
 from bot.adapters.slack.users import UserDirectory
@@ -63,6 +61,7 @@ from bot.core.messages import (
     private_reply,
 )
 from bot.core.models import Actor, ChannelRef, UserRef
+from bot.core.packs import MAX_UPLOAD_BYTES, too_big, upload_problem
 from bot.core.ports import (
     ButtonPressed,
     CommandInvoked,
@@ -76,19 +75,6 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/interview"
 
-# The adapter's own few words; everything else the user reads comes from the core.
-_WORDS = {
-    "en": {
-        "not_in_channel": "I can't post in this channel yet. Invite me with `/invite @{bot}` and try again.",
-        "failed": "Something went wrong on my side; please try again in a moment.",
-        "empty_answer": "Write an answer first.",
-    },
-    "zh": {
-        "not_in_channel": "我还不能在这个频道发言。请先用 `/invite @{bot}` 邀请我，然后重试。",
-        "failed": "出了点问题，请稍后再试。",
-        "empty_answer": "请先写下你的回答。",
-    },
-}
 _NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Requests whose work (users.info, the core, the answer) runs at once; the rest have been
 # acknowledged and wait. Below the database pool's 15 connections, which the scheduler shares.
@@ -214,7 +200,7 @@ class Listeners:
         self._track()
         text = modal_answer(view).strip()
         if not text:
-            await ack(response_action="errors", errors={ANSWER_BLOCK: self._words()["empty_answer"]})
+            await ack(response_action="errors", errors={ANSWER_BLOCK: t("slack.empty_answer", self.core.settings.language)})
             return
         await ack()
         async with self._work:
@@ -295,7 +281,7 @@ class Listeners:
         channel = channel_ref(team, str(body.get("channel_id") or ""))
         actor = await self.users.actor(team, str(body.get("user_id") or ""), body.get("user_name"))
         language = await self._person_language(actor, channel)
-        text = t("slack.upload_help", language, bot=self.bot_name, limit=MAX_PACK_BYTES // 1024)
+        text = t("slack.upload_help", language, bot=self.bot_name, limit=MAX_UPLOAD_BYTES // 1024)
         await self._deliver([private_reply(text)], channel, actor.user, response_url=body.get("response_url"))
 
     async def on_question_submitted(self, ack: AsyncAck, body: Payload, view: Payload) -> None:
@@ -345,7 +331,7 @@ class Listeners:
 
     async def _pack_file(self, channel: ChannelRef, actor: Actor, file: SharedFile,
                          language: str) -> list[Response]:
-        problem = upload_problem(file, language)
+        problem = upload_problem(file.name, file.size, language)
         if problem is not None:
             return [private_reply(problem)]
         client = self.platform.client
@@ -355,8 +341,7 @@ class Listeners:
         try:
             data = await download(file.url, client.token or "")
         except TooBig:  # the declared size was wrong
-            return [private_reply(t("slack.upload_too_big", language, filename=file.name,
-                                    limit=MAX_PACK_BYTES // 1024))]
+            return [private_reply(too_big(file.name, language))]
         except DownloadError as exc:
             log.warning("could not download pack %s: %s", file.name, exc)
             return [private_reply(t("slack.upload_failed", language, filename=file.name))]
@@ -399,12 +384,9 @@ class Listeners:
     def _failure(self, exc: Exception) -> Response:
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
         if error in _NOT_IN_CHANNEL:
-            return Response(Message(text=self._words()["not_in_channel"].format(bot=self.bot_name)))
+            return Response(Message(text=t("slack.not_in_channel", self.core.settings.language, bot=self.bot_name)))
         log.error("handling a Slack request failed", exc_info=exc)
-        return Response(Message(text=self._words()["failed"]))
-
-    def _words(self) -> dict[str, str]:
-        return _WORDS.get(self.core.settings.language, _WORDS["en"])
+        return Response(Message(text=t("slack.failed", self.core.settings.language)))
 
     async def _language(self, channel: ChannelRef) -> str:
         subscription = await self.core.repo.get_subscription(channel)

@@ -5,7 +5,7 @@ modal (``/interview packs add``).
 Admin rights come from ``users.info`` (``UserDirectory``) and are checked before a file is
 downloaded or the modal is opened, and again when the modal comes back. The file is fetched
 from ``url_private_download`` with the bot token, only from Slack's own file host (or the
-configured API host), and never more than ``MAX_PACK_BYTES``. The core lints and stores; a
+configured API host), and never more than ``MAX_UPLOAD_BYTES``. The core lints and stores; a
 bad file changes nothing.
 """
 
@@ -23,12 +23,10 @@ import aiohttp
 from bot.adapters.slack.blocks import MAX_MODAL_TITLE, unescape
 from bot.adapters.slack.events import BotIdentity, Payload
 from bot.core.i18n import t
-from bot.core.packs import QuestionForm
+from bot.core.packs import MAX_UPLOAD_BYTES, QuestionForm
 
 log = logging.getLogger(__name__)
 
-MAX_PACK_BYTES = 256 * 1024
-PACK_SUFFIXES = (".yaml", ".yml")
 DIFFICULTIES = ("1", "2", "3")
 DOWNLOAD_TIMEOUT = 30.0
 #: Where Slack serves ``url_private_download``; the bot token is sent nowhere else.
@@ -98,15 +96,6 @@ def _shared_file(item: Payload) -> SharedFile:
     )
 
 
-def upload_problem(file: SharedFile, language: str) -> str | None:
-    """Why a shared file cannot be a pack, before downloading it; None when it may be one."""
-    if not file.name.lower().endswith(PACK_SUFFIXES):
-        return t("slack.upload_not_yaml", language, filename=file.name)
-    if file.size > MAX_PACK_BYTES:
-        return t("slack.upload_too_big", language, filename=file.name, limit=MAX_PACK_BYTES // 1024)
-    return None
-
-
 class DownloadError(Exception):
     pass
 
@@ -126,7 +115,7 @@ def trusted_file_url(url: str, api_base_url: str) -> bool:
     return parts.scheme == "https" and parts.hostname in FILE_HOSTS
 
 
-async def download(url: str, token: str, limit: int = MAX_PACK_BYTES) -> bytes:
+async def download(url: str, token: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     """The file's bytes, at most ``limit`` (TooBig beyond); DownloadError when Slack does not
     hand it over (a redirect means the token was not accepted: Slack sends a login page)."""
     timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
