@@ -148,7 +148,7 @@ async def _hint(core: Core, event: CommandInvoked, _c: Command, _s: Subscription
                 language: str) -> list[Response]:
     """The next key point's name for the current round, one at a time, privately."""
     round_ = await core.repo.current_round(event.channel)
-    question = core.bank.get(round_.question_id) if round_ else None
+    question = await core.question(round_.question_id) if round_ else None
     if round_ is None or question is None:
         return [private_reply(t("round.none_open", language))]
     total = len(question.key_points)

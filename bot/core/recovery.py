@@ -52,7 +52,7 @@ class Recovery:
     async def _finish_post(self, round_: Round) -> bool:
         core = self.core
         platform = core.platforms.get(round_.channel.platform)
-        question = core.bank.get(round_.question_id)
+        question = await core.question(round_.question_id)
         if platform is None or question is None:
             return False
         found = None

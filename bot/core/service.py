@@ -114,6 +114,15 @@ class Core:
             ButtonPressed: self._on_button,
         }
 
+    async def question(self, question_id: str) -> Question | None:
+        """The bank's question, reloading uploaded packs first when this instance has not
+        seen it yet (another instance may have posted a question from a fresh upload)."""
+        found = self.bank.get(question_id)
+        if found is None:
+            await self.packs.refresh()
+            found = self.bank.get(question_id)
+        return found
+
     def attach(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform
 
@@ -121,7 +130,9 @@ class Core:
         """The one entry point for adapters: returns what to tell the event's author."""
         started = time_module.perf_counter()
         try:
-            await self.packs.refresh()
+            # A pack uploaded on another instance shows up within a second; a round's own
+            # question is looked for at once when missing (``question``).
+            await self.packs.refresh(max_age=1.0)
             return await self._handlers[type(event)](event)
         except Exception:
             self.metrics.count("errors", where=type(event).__name__)
@@ -219,8 +230,7 @@ class Core:
         round_ = await self.repo.claim_reveal(round_id, self.clock.now(), REVEAL_LEASE)
         if round_ is None:
             return False
-        await self.packs.refresh()
-        question = self.bank.get(round_.question_id)
+        question = await self.question(round_.question_id)
         platform = self.platforms.get(round_.channel.platform)
         if question is None or platform is None:
             log.error("cannot reveal round %s: question %s or platform %s is gone",
@@ -275,7 +285,7 @@ class Core:
 
     async def _on_thread_reply(self, event: ThreadReplyCreated) -> list[Response]:
         round_ = await self.repo.round_by_thread(event.thread)
-        question = self.bank.get(round_.question_id) if round_ else None
+        question = await self.question(round_.question_id) if round_ else None
         if round_ is None or question is None or not event.text.strip():
             return []
         result = self.grader.grade(question, event.text)
@@ -287,7 +297,7 @@ class Core:
 
     async def _on_thread_edit(self, event: ThreadReplyEdited) -> list[Response]:
         round_ = await self.repo.round_by_thread(event.thread)
-        question = self.bank.get(round_.question_id) if round_ else None
+        question = await self.question(round_.question_id) if round_ else None
         if round_ is None or question is None:
             return []
         result = self.grader.grade(question, event.text)
@@ -315,7 +325,7 @@ class Core:
             return [private_reply(t("round.none_open", language))]
         if not round_.is_open:
             return [private_reply(t("round.already_revealed", language, round_id=round_.id))]
-        question = self.bank.get(round_.question_id)
+        question = await self.question(round_.question_id)
         if question is None:
             return [private_reply(t("round.none_open", language))]
         result = self.grader.grade(question, event.text)
@@ -337,7 +347,7 @@ class Core:
     async def _on_practice_answer(self, event: PracticeAnswerSubmitted) -> list[Response]:
         language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))
         practice = await self.repo.get_practice(event.actor.user)
-        question = self.bank.get(practice.question_id) if practice else None
+        question = await self.question(practice.question_id) if practice else None
         if practice is None or question is None:
             return [private_reply(t("practice.none", language))]
         result = self.grader.grade(question, event.text)
@@ -366,7 +376,7 @@ class Core:
                                                                         answered.revealed_at):
                 return [private_reply(t("rate.already", language, round_id=answered.id))]
             target = answered.question_id if answered else None
-        question = self.bank.get(target) if target else None
+        question = await self.question(target) if target else None
         if question is None:
             return [private_reply(t("rate.nothing", language))]
         due = await self.learning.rate(user, question.id, rating)

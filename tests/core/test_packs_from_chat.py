@@ -83,3 +83,19 @@ async def test_a_question_typed_into_a_form_joins_the_workspace_pack(make_sessio
     assert first_q.key_points[0].aliases == ("KV cache", "kv-cache") and first_q.tags == ("inference", "llm")
     invalid = await bot.core.packs.add_question(channel, admin, QuestionForm("t", "p", "a", "k", difficulty="5"), "en")
     assert invalid == "Nothing was stored: difficulty must be 1, 2 or 3."
+
+
+async def test_an_answer_to_a_fresh_upload_reaching_another_instance_at_once_is_kept(
+    make_session, tmp_path: Path, database_url
+) -> None:
+    one = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
+    two = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
+    await two.say("/interview help")  # instance two has just looked for new packs
+    upload = tmp_path / "extras.yaml"
+    upload.write_text(EXTRA_PACK, encoding="utf-8")
+    await one.say(f"/upload {upload}")
+    await one.say("/interview schedule set 09:30 tags=rag")
+    assert "What is retrieval-augmented generation?" in await one.say("/interview question")
+    await two.say("检索 then generation")  # well within a second of two's last look
+    [reply] = await two.core.repo.replies_for_round(1)
+    assert reply.covered == ("retrieval", "generation")
