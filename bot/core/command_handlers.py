@@ -57,7 +57,7 @@ async def run_command(
     if isinstance(command, ScheduleSet):
         updated = _apply(core, channel_sub=subscription, command=command, event=event)
         await core.save_subscription(updated)
-        language = updated.language or core.settings.language
+        language = core.language_of(updated)
         return [Response(Message(text=_describe(core, updated, language)), private=False)]
     handler = _PRACTICE_COMMANDS.get(command.name)
     if handler is None:

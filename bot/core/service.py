@@ -158,7 +158,7 @@ class Core:
         if round_ is not None and scheduled_day is not None and self._starts_week(schedule, scheduled_day):
             # Tied to the day's claim, so the summary is posted once like the question.
             week_start = datetime.combine(scheduled_day - timedelta(days=7), time(0, 0), ZoneInfo(schedule.timezone))
-            await self._post_weekly_summary(channel, self._language(subscription), week_start)
+            await self._post_weekly_summary(channel, self.language_of(subscription), week_start)
         return round_
 
     async def open_round(
@@ -191,7 +191,7 @@ class Core:
             log.info("round for %s on %s already claimed; not posting again", channel.key, scheduled_day)
             return None
         platform = self.platforms[channel.platform]
-        language = self._language(subscription)
+        language = self.language_of(subscription)
         message = views.question_message(claimed, question, language, schedule.timezone, title=title)
         try:
             if thread is not None:
@@ -238,7 +238,7 @@ class Core:
             await self.repo.finish_reveal(round_id, self.clock.now())
             return False
         subscription = await self.repo.get_subscription(round_.channel)
-        language = self._language(subscription)
+        language = self.language_of(subscription)
         replies = await self.repo.replies_for_round(round_id)
         hints = await self.repo.hints_for_round(round_id)
         for message in (
@@ -273,9 +273,6 @@ class Core:
 
     def language_of(self, subscription: Subscription | None) -> str:
         """The channel's interface language."""
-        return self._language(subscription)
-
-    def _language(self, subscription: Subscription | None) -> str:
         return (subscription.language if subscription else None) or self.settings.language
 
     def is_admin(self, actor: Actor) -> bool:
@@ -393,7 +390,7 @@ class Core:
     async def _language_for(self, actor: Actor, subscription: Subscription | None) -> str:
         """A person's own language for what only they see, else the channel's."""
         prefs = await self.repo.get_prefs(actor.user)
-        return (prefs.language if prefs else None) or self._language(subscription)
+        return (prefs.language if prefs else None) or self.language_of(subscription)
 
     async def _on_button(self, event: ButtonPressed) -> list[Response]:
         language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))

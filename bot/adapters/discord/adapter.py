@@ -238,7 +238,7 @@ class DiscordAdapter:
         if message.kind != MessageKind.QUESTION or self.settings.discord.message_content_intent:
             return None
         subscription = await self.core.repo.get_subscription(channel)
-        language = (subscription.language if subscription else None) or self.core.settings.language
+        language = self.core.language_of(subscription)
         return t("discord.intent_note", language)
 
 

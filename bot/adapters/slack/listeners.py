@@ -390,7 +390,7 @@ class Listeners:
 
     async def _language(self, channel: ChannelRef) -> str:
         subscription = await self.core.repo.get_subscription(channel)
-        return (subscription.language if subscription else None) or self.core.settings.language
+        return self.core.language_of(subscription)
 
     def _track(self) -> None:
         task = asyncio.current_task()
