@@ -12,6 +12,7 @@ import io
 import os
 import secrets
 import stat
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TextIO
 
@@ -196,7 +197,7 @@ class ConsoleAdapter:
         self.out.flush()
 
 
-async def _lines(stdin: TextIO, *, prompt: bool, out: TextIO):  # type: ignore[no-untyped-def]
+async def _lines(stdin: TextIO, *, prompt: bool, out: TextIO) -> AsyncIterator[str]:
     """Yield input lines without blocking the event loop (the scheduler keeps running
     while the console waits for typing). Files and StringIO are read directly."""
     if isinstance(stdin, io.StringIO) or not _is_stream(stdin):
