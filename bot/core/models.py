@@ -101,6 +101,19 @@ class Round:
 
 
 @dataclass(frozen=True)
+class RoundClaim:
+    """What a round is to be, before it exists: the ledger turns it into a POSTING round,
+    or refuses it when the channel already has a round for ``scheduled_day``."""
+
+    channel: ChannelRef
+    question_id: str
+    cycle: int
+    scheduled_day: date | None
+    reveal_at: datetime
+    study_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     id: int
     round_id: int

@@ -21,6 +21,7 @@ from bot.core.models import (
     Reply,
     ReviewCard,
     Round,
+    RoundClaim,
     Standing,
     StudySession,
     StoredPack,
@@ -178,18 +179,13 @@ class Repository(Protocol):
 
     async def list_subscriptions(self) -> list[Subscription]: ...
 
-    async def claim_round(
-        self,
-        channel: ChannelRef,
-        question_id: str,
-        cycle: int,
-        scheduled_day: date | None,
-        now: datetime,
-        reveal_at: datetime,
-        study_id: int | None = None,
-        lease: timedelta = ...,
-    ) -> Round | None:
-        """Insert a round in POSTING state; None when the channel already has one for
+    async def subscriptions_for(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, Subscription]:
+        """The subscriptions of those channels that have one, in one read."""
+        ...
+
+    async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta) -> list[Round | None]:
+        """Insert each claim as a POSTING round owned for ``lease``, all in one transaction;
+        None in place of a claim whose channel already has a round for its
         ``scheduled_day`` (the exactly-once guard)."""
         ...
 
@@ -203,11 +199,20 @@ class Repository(Protocol):
         """Forget a claim whose platform post failed, so the post can be tried again."""
         ...
 
-    async def mark_posted(self, round_id: int, message: MessageRef, thread: ThreadRef | None) -> Round: ...
+    async def mark_posted_many(
+        self, posts: Sequence[tuple[int, MessageRef, ThreadRef | None]]
+    ) -> list[Round | None]:
+        """Confirm posts that went out (round id, message, thread), in one transaction;
+        None for a round that is gone."""
+        ...
 
     async def get_round(self, round_id: int) -> Round | None: ...
 
     async def round_for_day(self, channel: ChannelRef, day: date) -> Round | None: ...
+
+    async def rounds_for_days(self, keys: Sequence[tuple[ChannelRef, date]]) -> dict[tuple[ChannelRef, date], Round]:
+        """The scheduled rounds of those (channel, day) pairs that have one, in one read."""
+        ...
 
     async def current_round(self, channel: ChannelRef) -> Round | None:
         """The channel's newest posted round that is still open."""
@@ -219,8 +224,8 @@ class Repository(Protocol):
         """Every posted round not yet revealed or skipped, in any channel."""
         ...
 
-    async def asked_in_cycle(self, channel: ChannelRef) -> tuple[int, set[str]]:
-        """The channel's current rotation cycle and the question ids used in it."""
+    async def asked_in_cycles(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, tuple[int, set[str]]]:
+        """Each channel's current rotation cycle and the question ids used in it."""
         ...
 
     async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
@@ -322,5 +327,7 @@ class Repository(Protocol):
     async def packs_version(self) -> tuple[int, int | None]: ...
 
     async def disabled_packs(self, channel: ChannelRef) -> set[str]: ...
+
+    async def disabled_packs_for(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, set[str]]: ...
 
     async def set_pack_enabled(self, channel: ChannelRef, pack_id: str, enabled: bool, now: datetime) -> None: ...

@@ -71,7 +71,7 @@ class Recovery:
             thread = None
         if thread is None:
             thread = await platform.open_thread(posted, views.thread_name(question, language))
-        confirmed = await core.repo.mark_posted(round_.id, posted, thread)
+        confirmed = await core.confirm_post(round_.id, posted, thread)
         core.metrics.count("posts", platform=round_.channel.platform)
         core.timers.reveal_scheduled(confirmed)
         return confirmed.status is RoundStatus.OPEN

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time as time_module
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.content.loader import Bank
 from bot.content.model import Question
 from bot.core import views
+from bot.core.batching import Batch
 from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
 from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_command
@@ -27,7 +28,7 @@ from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager
 from bot.core.recovery import POST_LEASE, Recovery
-from bot.core.models import Actor, ChannelRef, Round, Subscription, ThreadRef
+from bot.core.models import Actor, ChannelRef, MessageRef, Round, RoundClaim, Subscription, ThreadRef
 from bot.core.study import StudySessions
 from bot.core.ports import (
     ButtonPressed,
@@ -69,6 +70,28 @@ class CoreSettings:
     post_grace: timedelta = timedelta(hours=2)
 
 
+@dataclass(frozen=True)
+class RoundRequest:
+    """A round wanted in a channel; its question is chosen when it is claimed. Tags and
+    the answer window default to the channel's subscription (or the default schedule)."""
+
+    channel: ChannelRef
+    subscription: Subscription | None
+    scheduled_day: date | None = None
+    tags: tuple[str, ...] | None = None
+    reveal_after: timedelta | None = None
+    study_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedRound:
+    """A round the ledger gave to this instance to post: POSTING until confirmed."""
+
+    round: Round
+    question: Question
+    subscription: Subscription | None
+
+
 class _NoTimers:
     def subscription_changed(self, subscription: Subscription) -> None:
         pass
@@ -103,6 +126,8 @@ class Core:
         self.study = StudySessions(self)
         self.packs = PackManager(self, bank.packs)
         self.recovery = Recovery(self, settings.post_grace)
+        self._confirmations: Batch[tuple[int, MessageRef, ThreadRef | None], Round | None] = Batch(
+            repository.mark_posted_many)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
             CommandInvoked: self._on_command,
             ThreadReplyCreated: self._on_thread_reply,
@@ -150,15 +175,18 @@ class Core:
         at most once per channel and day, whoever calls; returns None when already done
         (or when no question matches the channel's tags)."""
         subscription = await self.repo.get_subscription(channel)
+        claimed = (await self.claim_rounds([RoundRequest(channel, subscription, scheduled_day)]))[0]
+        return await self.post_daily(claimed) if claimed else None
+
+    async def post_daily(self, claimed: ClaimedRound) -> Round:
+        """Post a channel round claimed by ``claim_rounds``; with the first scheduled
+        question of the week, the weekly summary (tied to the day's claim, so once)."""
+        round_ = await self.post_claimed(claimed)
+        day, subscription = round_.scheduled_day, claimed.subscription
         schedule = subscription.schedule if subscription else self.settings.default_schedule
-        round_ = await self.open_round(
-            channel, subscription.tags if subscription else (), reveal_after=schedule.reveal_after,
-            scheduled_day=scheduled_day, subscription=subscription,
-        )
-        if round_ is not None and scheduled_day is not None and self._starts_week(schedule, scheduled_day):
-            # Tied to the day's claim, so the summary is posted once like the question.
-            week_start = datetime.combine(scheduled_day - timedelta(days=7), time(0, 0), ZoneInfo(schedule.timezone))
-            await self._post_weekly_summary(channel, self.language_of(subscription), week_start)
+        if day is not None and self._starts_week(schedule, day):
+            week_start = datetime.combine(day - timedelta(days=7), time(0, 0), ZoneInfo(schedule.timezone))
+            await self._post_weekly_summary(round_.channel, self.language_of(subscription), week_start)
         return round_
 
     async def open_round(
@@ -167,50 +195,88 @@ class Core:
         tags: tuple[str, ...],
         *,
         reveal_after: timedelta,
-        scheduled_day: date | None = None,
         thread: ThreadRef | None = None,
         study_id: int | None = None,
         title: str | None = None,
         subscription: Subscription | None,
     ) -> Round | None:
-        """Claim the next question in the ledger, post it (in ``thread`` if given, else as a
-        new message with its own thread) and schedule its reveal. ``subscription`` is the
-        channel's (None when it has none), read by the caller."""
-        schedule = subscription.schedule if subscription else self.settings.default_schedule
+        """Claim the next question, post it (in ``thread`` if given, else as a new message
+        with its own thread) and schedule its reveal. ``subscription`` is the channel's
+        (None when it has none), read by the caller."""
+        request = RoundRequest(channel, subscription, tags=tags, reveal_after=reveal_after, study_id=study_id)
+        claimed = (await self.claim_rounds([request]))[0]
+        return await self.post_claimed(claimed, thread=thread, title=title) if claimed else None
+
+    async def claim_rounds(self, requests: Sequence[RoundRequest]) -> list[ClaimedRound | None]:
+        """Choose each channel's next question and claim the rounds in the ledger, a whole
+        batch in a handful of queries; None where no question fits the channel's tags or
+        the channel already has its round for the day."""
         # Many channels post in the same minute: look for new packs at most once a second.
         await self.packs.refresh(max_age=1.0)
-        picked = await self._next_question(channel, tags)
-        if picked is None:
-            return None
-        question, cycle = picked
+        channels = [r.channel for r in requests]
+        disabled = await self.repo.disabled_packs_for(channels)
+        cycles = await self.repo.asked_in_cycles(channels)
         now = self.clock.now()
-        claimed = await self.repo.claim_round(
-            channel, question.id, cycle, scheduled_day, now, now + reveal_after, study_id=study_id, lease=POST_LEASE
-        )
-        if claimed is None:
-            log.info("round for %s on %s already claimed; not posting again", channel.key, scheduled_day)
-            return None
+        chosen: list[tuple[RoundRequest, Question]] = []
+        claims: list[RoundClaim] = []
+        for request in requests:
+            schedule = request.subscription.schedule if request.subscription else self.settings.default_schedule
+            tags = request.tags if request.tags is not None else (
+                request.subscription.tags if request.subscription else ())
+            picked = self._next_question(request.channel, tags, disabled[request.channel], *cycles[request.channel])
+            if picked is None:
+                continue
+            question, cycle = picked
+            reveal_after = request.reveal_after if request.reveal_after is not None else schedule.reveal_after
+            chosen.append((request, question))
+            claims.append(RoundClaim(request.channel, question.id, cycle, request.scheduled_day,
+                                     now + reveal_after, request.study_id))
+        claimed = await self.repo.claim_rounds(claims, now, POST_LEASE) if claims else []
+        by_request: dict[int, ClaimedRound] = {}
+        for (request, question), round_ in zip(chosen, claimed, strict=True):
+            if round_ is None:
+                log.info("round for %s on %s already claimed; not posting again",
+                         request.channel.key, request.scheduled_day)
+                continue
+            by_request[id(request)] = ClaimedRound(round_, question, request.subscription)
+        return [by_request.get(id(request)) for request in requests]
+
+    async def post_claimed(self, claimed: ClaimedRound, *, thread: ThreadRef | None = None,
+                           title: str | None = None) -> Round:
+        """Make the claimed round's post and confirm it. A failed post gives the claim up,
+        so that the round can be tried again."""
+        round_, question = claimed.round, claimed.question
+        channel = round_.channel
         platform = self.platforms[channel.platform]
-        language = self.language_of(subscription)
-        message = views.question_message(claimed, question, language, schedule.timezone, title=title)
+        language = self.language_of(claimed.subscription)
+        schedule = claimed.subscription.schedule if claimed.subscription else self.settings.default_schedule
+        message = views.question_message(round_, question, language, schedule.timezone, title=title)
         try:
             if thread is not None:
                 posted = await platform.reply_in_thread(thread, message)
             else:
                 posted = await platform.post_message(channel, message)
         except Exception:
-            await self.repo.release_round(claimed.id)
+            await self.repo.release_round(round_.id)
             raise
         if thread is None:
             try:
                 thread = await platform.open_thread(posted, views.thread_name(question, language))
             except Exception:
-                log.exception("could not open a thread for round %s; replies go to the channel", claimed.id)
-        round_ = await self.repo.mark_posted(claimed.id, posted, thread)
+                log.exception("could not open a thread for round %s; replies go to the channel", round_.id)
+        round_ = await self.confirm_post(round_.id, posted, thread)
         self.metrics.count("posts", platform=channel.platform)
         log.info("posted round %s (%s) in %s", round_.id, question.id, channel.key)
         self.timers.reveal_scheduled(round_)
         return round_
+
+    async def confirm_post(self, round_id: int, posted: MessageRef, thread: ThreadRef | None) -> Round:
+        """Record a post that went out; confirmations made at the same time share one
+        transaction."""
+        confirmed = await self._confirmations.submit((round_id, posted, thread))
+        if confirmed is None:
+            raise KeyError(f"no round {round_id}")
+        return confirmed
 
     @staticmethod
     def _starts_week(schedule: Schedule, day: date) -> bool:
@@ -255,13 +321,14 @@ class Core:
         await self.study.after_reveal(round_)
         return True
 
-    async def _next_question(self, channel: ChannelRef, tags: tuple[str, ...]) -> tuple[Question, int] | None:
+    def _next_question(
+        self, channel: ChannelRef, tags: tuple[str, ...], disabled: set[str], cycle: int, asked: set[str]
+    ) -> tuple[Question, int] | None:
         """No question repeats in a channel until every eligible one was asked; then a new
         cycle starts. The order inside a cycle is a stable shuffle per channel and cycle."""
-        eligible = self.bank.filter(tags, await self.repo.disabled_packs(channel))
+        eligible = self.bank.filter(tags, disabled)
         if not eligible:
             return None
-        cycle, asked = await self.repo.asked_in_cycle(channel)
         remaining = [q for q in eligible if q.id not in asked]
         if not remaining:
             cycle, remaining = cycle + 1, list(eligible)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from apscheduler.triggers.date import DateTrigger
 from bot.core.clock import Clock
 from bot.core.models import ChannelRef, Round, RoundStatus, Subscription
 from bot.core.schedule import DAY_NAMES, Schedule
-from bot.core.service import Core
+from bot.core.batching import Batch
+from bot.core.service import ClaimedRound, Core, RoundRequest
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=8)
 # A due time this old is news of an outage, not work: no post, no warning, no query.
 STALE = timedelta(days=1)
+# Channels planned together at start-up, and at most together when jobs fire at once.
+CATCH_UP_BATCH = 500
+FIRED_BATCH = 100
 
 
 def cron_trigger(schedule: Schedule) -> CronTrigger:
@@ -71,6 +76,8 @@ class RoundScheduler:
         self.grace = grace
         self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
         self._in_flight: set[asyncio.Task[object]] = set()
+        # Small batches: the first posts of a fan-out leave while later ones are claimed.
+        self._due: Batch[ChannelRef, PostOutcome | ClaimedRound] = Batch(self._plan_channels, max_size=FIRED_BATCH)
         core.timers = self
 
     async def start(self, *, paused: bool = False) -> list[PostOutcome]:
@@ -152,52 +159,109 @@ class RoundScheduler:
 
     async def run_post(self, channel: ChannelRef) -> PostOutcome:
         """Post the channel's question for its latest scheduled time if that is at most
-        ``grace`` ago. Safe to run any number of times: the ledger posts once a day."""
+        ``grace`` ago. Safe to run any number of times: the ledger posts once a day. Jobs
+        firing together (every channel at 09:00) are planned and claimed as one batch."""
         with self._tracked():
-            return await self._run_post(channel)
+            return await self._carry_out(await self._due.submit(channel))
 
-    async def _run_post(self, channel: ChannelRef, subscription: Subscription | None = None) -> PostOutcome:
-        if subscription is None:
-            subscription = await self.core.repo.get_subscription(channel)
-        if subscription is None or subscription.paused:
-            return PostOutcome(channel, None, "paused")
+    async def _carry_out(self, planned: PostOutcome | ClaimedRound) -> PostOutcome:
+        if isinstance(planned, PostOutcome):
+            return planned
+        round_ = await self.core.post_daily(planned)
+        return PostOutcome(round_.channel, round_.scheduled_day, "posted", round_.id)
+
+    async def _plan_channels(self, channels: list[ChannelRef]) -> list[PostOutcome | ClaimedRound]:
+        subscriptions = await self.core.repo.subscriptions_for(channels)
+        return await self._plan([(channel, subscriptions.get(channel)) for channel in channels])
+
+    async def _plan(
+        self, wanted: list[tuple[ChannelRef, Subscription | None]]
+    ) -> list[PostOutcome | ClaimedRound]:
+        """For each channel, what its latest scheduled post needs: nothing (with why), or
+        a round claimed for this instance to post. One read of the ledger for the whole
+        batch, one claim transaction."""
         now = self.clock.now()
-        latest = None
-        for latest in occurrences(subscription.schedule, now - LOOKBACK, now):
-            pass
-        if latest is None:
-            return PostOutcome(channel, None, "none-due")
-        day = latest.date()  # local date in the schedule's timezone
-        if now - latest >= STALE:
-            return PostOutcome(channel, day, "missed")  # posted or not, nothing to do: skip the query
-        existing = await self.core.repo.round_for_day(channel, day)
-        if existing is not None and existing.status is RoundStatus.POSTING:
+        planned: dict[int, PostOutcome | ClaimedRound] = {}
+        due: dict[int, tuple[ChannelRef, Subscription, date, datetime]] = {}
+        first: dict[ChannelRef, int] = {}
+        for index, (channel, subscription) in enumerate(wanted):
+            if first.setdefault(channel, index) != index:
+                continue  # the same job twice in one batch: answered like the first, below
+            if subscription is None or subscription.paused:
+                planned[index] = PostOutcome(channel, None, "paused")
+                continue
+            latest = None
+            for latest in occurrences(subscription.schedule, now - LOOKBACK, now):
+                pass
+            if latest is None:
+                planned[index] = PostOutcome(channel, None, "none-due")
+            elif now - latest >= STALE:  # posted or not, nothing to do: skip the query
+                planned[index] = PostOutcome(channel, latest.date(), "missed")
+            else:
+                due[index] = (channel, subscription, latest.date(), latest)
+        if due:
+            planned.update(await self._claim_due(due, now))
+        for index, (channel, _) in enumerate(wanted):
+            if index not in planned:
+                original = planned[first[channel]]
+                planned[index] = (PostOutcome(channel, original.round.scheduled_day, "already-posted",
+                                              original.round.id)
+                                  if isinstance(original, ClaimedRound) else original)
+        return [planned[index] for index in range(len(wanted))]
+
+    async def _claim_due(
+        self, due: dict[int, tuple[ChannelRef, Subscription, date, datetime]], now: datetime
+    ) -> dict[int, PostOutcome | ClaimedRound]:
+        repo = self.core.repo
+        keys = [(channel, day) for channel, _, day, _ in due.values()]
+        existing = await repo.rounds_for_days(keys)
+        if any(r.status is RoundStatus.POSTING for r in existing.values()):
             await self.core.recovery.recover_posts()  # a claim that may have died with its instance
-            existing = await self.core.repo.round_for_day(channel, day)
-        if existing is not None:
-            return PostOutcome(channel, day, "already-posted", existing.id)
-        if now - latest > self.grace:
-            log.warning("skipping the %s post for %s: it was due at %s, more than %s ago",
-                    day, channel.key, latest.isoformat(), self.grace)
-            return PostOutcome(channel, day, "missed")
-        round_ = await self.core.start_round(channel, scheduled_day=day)
-        if round_ is None:
-            existing = await self.core.repo.round_for_day(channel, day)
-            if existing is not None:
-                return PostOutcome(channel, day, "already-posted", existing.id)
-            return PostOutcome(channel, day, "no-question")
-        return PostOutcome(channel, day, "posted", round_.id)
+            existing = await repo.rounds_for_days(keys)
+        planned: dict[int, PostOutcome | ClaimedRound] = {}
+        requests: dict[int, RoundRequest] = {}
+        for index, (channel, subscription, day, latest) in due.items():
+            found = existing.get((channel, day))
+            if found is not None:
+                planned[index] = PostOutcome(channel, day, "already-posted", found.id)
+            elif now - latest > self.grace:
+                log.warning("skipping the %s post for %s: it was due at %s, more than %s ago",
+                            day, channel.key, latest.isoformat(), self.grace)
+                planned[index] = PostOutcome(channel, day, "missed")
+            else:
+                requests[index] = RoundRequest(channel, subscription, day)
+        claimed = await self.core.claim_rounds(list(requests.values())) if requests else []
+        refused = [index for index, claim in zip(requests, claimed, strict=True) if claim is None]
+        # Refused: another instance claimed the day first, or no question fits the tags.
+        taken = await repo.rounds_for_days([(due[i][0], due[i][2]) for i in refused]) if refused else {}
+        for index, claim in zip(requests, claimed, strict=True):
+            channel, _, day, _ = due[index]
+            if claim is not None:
+                planned[index] = claim
+            elif (channel, day) in taken:
+                planned[index] = PostOutcome(channel, day, "already-posted", taken[(channel, day)].id)
+            else:
+                planned[index] = PostOutcome(channel, day, "no-question")
+        return planned
 
     async def run_reveal(self, round_id: int) -> bool:
         with self._tracked():
             return await self.core.reveal_round(round_id)
 
     async def catch_up(self) -> list[PostOutcome]:
-        outcomes = []
-        for subscription in await self.core.repo.list_subscriptions():
-            if not subscription.paused:
-                with self._tracked():
-                    outcomes.append(await self._run_post(subscription.channel, subscription))
+        """Every subscribed channel's latest post, made if it was missed within the grace
+        window: planned a batch at a time, the posts of a batch made together."""
+        subscriptions = [s for s in await self.core.repo.list_subscriptions() if not s.paused]
+        outcomes: list[PostOutcome] = []
+        with self._tracked():
+            for start in range(0, len(subscriptions), CATCH_UP_BATCH):
+                batch = subscriptions[start:start + CATCH_UP_BATCH]
+                planned = await self._plan([(s.channel, s) for s in batch])
+                outcomes += await asyncio.gather(*(self._carry_out(p) for p in planned))
+        if outcomes:
+            tally = Counter(o.outcome for o in outcomes)
+            log.info("catch-up over %s channel(s): %s", len(outcomes),
+                     ", ".join(f"{n} {what}" for what, n in sorted(tally.items())))
         return outcomes
 
     async def reveal_overdue(self) -> list[int]:

@@ -3,6 +3,7 @@ instance sees the same bank. A mixin of ``SqlRepository``; each method is one tr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.models import ChannelRef, StoredPack
-from bot.storage.rows import channel_is
+from bot.storage.rows import channel_is, channel_ref, channels_in, chunks
 from bot.storage.tables import ChannelRow, DisabledPackRow, PackRow
 
 
@@ -43,12 +44,21 @@ class PackLedger:
             return int(count), newest
 
     async def disabled_packs(self, channel: ChannelRef) -> set[str]:
+        return (await self.disabled_packs_for([channel]))[channel]
+
+    async def disabled_packs_for(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, set[str]]:
+        """The packs each channel left out of its rotation (an empty set for most)."""
+        found: dict[ChannelRef, set[str]] = {c: set() for c in channels}
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(DisabledPackRow.pack_id).join(ChannelRow, ChannelRow.id == DisabledPackRow.channel_id)
-                .where(channel_is(channel))
-            )
-            return set(rows)
+            for chunk in chunks(list(found)):
+                rows = await session.execute(
+                    select(ChannelRow, DisabledPackRow.pack_id)
+                    .join(ChannelRow, ChannelRow.id == DisabledPackRow.channel_id)
+                    .where(channels_in(chunk))
+                )
+                for channel_row, pack_id in rows:
+                    found[channel_ref(channel_row)].add(pack_id)
+        return found
 
     async def set_pack_enabled(self, channel: ChannelRef, pack_id: str, enabled: bool, now: datetime) -> None:
         async with self._sessions.begin() as session:

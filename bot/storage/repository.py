@@ -6,9 +6,11 @@ exactly-once. Imports the core's models only, never a platform library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Insert, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +20,7 @@ from bot.core.models import (
     MessageRef,
     Reply,
     Round,
+    RoundClaim,
     RoundStatus,
     Subscription,
     ThreadRef,
@@ -25,12 +28,27 @@ from bot.core.models import (
 )
 from bot.storage.packs import PackLedger
 from bot.storage.practice import PracticeLedger
-from bot.storage.rows import channel_is, channel_ref, reply_record, round_record, subscription_record
+from bot.storage.rows import (
+    channel_is,
+    channel_ref,
+    channels_in,
+    chunks,
+    reply_record,
+    round_record,
+    subscription_record,
+)
 from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, SubscriptionRow
 
 _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
 # A POSTING round has no confirmed message yet: nobody can answer it and it is never revealed.
 _POSTED = RoundStatus.OPEN.value
+
+
+def _insert_skipping_duplicates(session: AsyncSession, table: type[RoundRow]) -> Insert:
+    """INSERT that leaves out a row violating a unique key instead of failing (both
+    dialects spell it ON CONFLICT DO NOTHING), so one transaction can claim many rounds."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 class SqlRepository(PracticeLedger, PackLedger):
@@ -57,6 +75,14 @@ class SqlRepository(PracticeLedger, PackLedger):
             return row.id
         except IntegrityError:  # another instance created it meanwhile
             return await session.scalar(query)
+
+    async def _channel_ids(self, session: AsyncSession, channels: Iterable[ChannelRef]) -> dict[ChannelRef, int]:
+        """Row ids of the channels that have a row, in one query per chunk."""
+        found: dict[ChannelRef, int] = {}
+        for chunk in chunks(list(dict.fromkeys(channels))):
+            rows = await session.execute(select(ChannelRow).where(channels_in(chunk)))
+            found.update((channel_ref(row), row.id) for row in rows.scalars())
+        return found
 
     async def get_subscription(self, channel: ChannelRef) -> Subscription | None:
         async with self._sessions() as session:
@@ -90,6 +116,18 @@ class SqlRepository(PracticeLedger, PackLedger):
                 for key, value in values.items():
                     setattr(existing, key, value)
 
+    async def subscriptions_for(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, Subscription]:
+        """The subscriptions of those channels that have one."""
+        found: dict[ChannelRef, Subscription] = {}
+        async with self._sessions() as session:
+            for chunk in chunks(list(dict.fromkeys(channels))):
+                rows = await session.execute(
+                    select(SubscriptionRow, ChannelRow).join(ChannelRow).where(channels_in(chunk)))
+                for sub, ch in rows:
+                    ref = channel_ref(ch)
+                    found[ref] = subscription_record(sub, ref)
+        return found
+
     async def list_subscriptions(self) -> list[Subscription]:
         async with self._sessions() as session:
             rows = await session.execute(select(SubscriptionRow, ChannelRow).join(ChannelRow).order_by(SubscriptionRow.id))
@@ -108,18 +146,30 @@ class SqlRepository(PracticeLedger, PackLedger):
         study_id: int | None = None,
         lease: timedelta = timedelta(minutes=2),
     ) -> Round | None:
-        try:
-            async with self._sessions.begin() as session:
-                channel_id = await self._channel_id(session, channel, now)
-                row = RoundRow(channel_id=channel_id, question_id=question_id, cycle=cycle,
-                               scheduled_day=scheduled_day, status=RoundStatus.POSTING.value,
-                               created_at=now, reveal_at=reveal_at, study_id=study_id,
+        claim = RoundClaim(channel, question_id, cycle, scheduled_day, reveal_at, study_id)
+        return (await self.claim_rounds([claim], now, lease))[0]
+
+    async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta) -> list[Round | None]:
+        """Insert every claim as a POSTING round owned for ``lease``, in one transaction;
+        None in place of a claim whose channel already has a round for its day."""
+        results: list[Round | None] = []
+        async with self._sessions.begin() as session:
+            channel_ids = await self._channel_ids(session, (c.channel for c in claims))
+            statement = _insert_skipping_duplicates(session, RoundRow).returning(RoundRow.id)
+            for claim in claims:
+                channel_id = channel_ids.get(claim.channel)
+                if channel_id is None:
+                    channel_id = channel_ids[claim.channel] = await self._channel_id(session, claim.channel, now)
+                row = RoundRow(channel_id=channel_id, question_id=claim.question_id, cycle=claim.cycle,
+                               scheduled_day=claim.scheduled_day, status=RoundStatus.POSTING.value,
+                               created_at=now, reveal_at=claim.reveal_at, study_id=claim.study_id,
                                post_claimed_until=now + lease)
-                session.add(row)
-                await session.flush()
-                return round_record(row, channel)
-        except IntegrityError:
-            return None
+                values = {column: getattr(row, column) for column in (
+                    "channel_id", "question_id", "cycle", "scheduled_day", "status", "created_at", "reveal_at",
+                    "study_id", "post_claimed_until")}
+                row.id = await session.scalar(statement.values(values))
+                results.append(round_record(row, claim.channel) if row.id is not None else None)
+        return results
 
     async def stale_posts(self, now: datetime) -> list[Round]:
         """Rounds claimed for posting whose claim ran out without a confirmed post."""
@@ -146,14 +196,30 @@ class SqlRepository(PracticeLedger, PackLedger):
             )
 
     async def mark_posted(self, round_id: int, message: MessageRef, thread: ThreadRef | None) -> Round:
+        confirmed = (await self.mark_posted_many([(round_id, message, thread)]))[0]
+        if confirmed is None:
+            raise KeyError(f"no round {round_id}")
+        return confirmed
+
+    async def mark_posted_many(
+        self, posts: Sequence[tuple[int, MessageRef, ThreadRef | None]]
+    ) -> list[Round | None]:
+        """Record where each round was posted and open it, in one transaction; None for a
+        round that is gone. A round no longer POSTING (skipped meanwhile) keeps its status."""
         async with self._sessions.begin() as session:
-            row, channel = await self._round_row(session, round_id)
-            row.message_id = message.message_id
-            row.thread_id = thread.thread_id if thread else None
-            if row.status == RoundStatus.POSTING.value:
-                row.status = RoundStatus.OPEN.value
+            found = {row.id: (row, channel_ref(ch)) for row, ch in await session.execute(
+                select(RoundRow, ChannelRow).join(ChannelRow).where(RoundRow.id.in_([p[0] for p in posts]))
+            )}
+            for round_id, message, thread in posts:
+                if round_id not in found:
+                    continue
+                row, _channel = found[round_id]
+                row.message_id = message.message_id
+                row.thread_id = thread.thread_id if thread else None
+                if row.status == RoundStatus.POSTING.value:
+                    row.status = RoundStatus.OPEN.value
             await session.flush()
-            return round_record(row, channel)
+            return [round_record(*found[round_id]) if round_id in found else None for round_id, _, _ in posts]
 
     async def _round_row(self, session: AsyncSession, round_id: int) -> tuple[RoundRow, ChannelRef]:
         found = (await session.execute(
@@ -177,8 +243,25 @@ class SqlRepository(PracticeLedger, PackLedger):
         return found[0] if found else None
 
     async def round_for_day(self, channel: ChannelRef, day: date) -> Round | None:
-        found = await self._rounds(channel_is(channel), RoundRow.scheduled_day == day)
-        return found[0] if found else None
+        return (await self.rounds_for_days([(channel, day)])).get((channel, day))
+
+    async def rounds_for_days(self, keys: Sequence[tuple[ChannelRef, date]]) -> dict[tuple[ChannelRef, date], Round]:
+        """The scheduled rounds of those (channel, day) pairs that have one."""
+        wanted = set(keys)
+        found: dict[tuple[ChannelRef, date], Round] = {}
+        async with self._sessions() as session:
+            channel_ids = await self._channel_ids(session, (channel for channel, _ in wanted))
+            days = {day for _, day in wanted}
+            for chunk in chunks(list(channel_ids.values())):
+                rows = await session.execute(
+                    select(RoundRow, ChannelRow).join(ChannelRow)
+                    .where(RoundRow.channel_id.in_(chunk), RoundRow.scheduled_day.in_(days))
+                )
+                for row, ch in rows:
+                    key = (channel_ref(ch), row.scheduled_day)
+                    if key in wanted:
+                        found[key] = round_record(row, key[0])
+        return found
 
     async def current_round(self, channel: ChannelRef) -> Round | None:
         found = await self._rounds(channel_is(channel), RoundRow.status == _POSTED, newest_first=True, limit=1)
@@ -193,16 +276,28 @@ class SqlRepository(PracticeLedger, PackLedger):
         return await self._rounds(RoundRow.status == _POSTED)
 
     async def asked_in_cycle(self, channel: ChannelRef) -> tuple[int, set[str]]:
+        return (await self.asked_in_cycles([channel]))[channel]
+
+    async def asked_in_cycles(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, tuple[int, set[str]]]:
+        """Each channel's current rotation cycle and the questions asked in it ((0, set())
+        for a channel with no rounds)."""
+        found: dict[ChannelRef, tuple[int, set[str]]] = {c: (0, set()) for c in channels}
         async with self._sessions() as session:
-            cycle = await session.scalar(
-                select(func.max(RoundRow.cycle)).join(ChannelRow).where(channel_is(channel))
-            )
-            if cycle is None:
-                return 0, set()
-            asked = await session.scalars(
-                select(RoundRow.question_id).join(ChannelRow).where(channel_is(channel), RoundRow.cycle == cycle)
-            )
-            return cycle, set(asked)
+            channel_ids = await self._channel_ids(session, channels)
+            by_id = {channel_id: channel for channel, channel_id in channel_ids.items()}
+            for chunk in chunks(list(by_id)):
+                latest = (select(RoundRow.channel_id, func.max(RoundRow.cycle).label("cycle"))
+                          .where(RoundRow.channel_id.in_(chunk)).group_by(RoundRow.channel_id).subquery())
+                rows = await session.execute(
+                    select(RoundRow.channel_id, latest.c.cycle, RoundRow.question_id)
+                    .join(latest, (RoundRow.channel_id == latest.c.channel_id) & (RoundRow.cycle == latest.c.cycle))
+                )
+                for channel_id, cycle, question_id in rows:
+                    channel = by_id[channel_id]
+                    if found[channel][0] != cycle:
+                        found[channel] = (cycle, set())
+                    found[channel][1].add(question_id)
+        return found
 
     async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
         async with self._sessions.begin() as session:

@@ -5,9 +5,11 @@ Only storage imports this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import time, timedelta
+from typing import TypeVar
 
-from sqlalchemy import and_
+from sqlalchemy import and_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.models import (
@@ -29,6 +31,22 @@ from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, StudySessionRow, 
 def channel_is(channel: ChannelRef) -> ColumnElement[bool]:
     return and_(ChannelRow.platform == channel.platform, ChannelRow.workspace == channel.workspace,
                 ChannelRow.channel == channel.channel)
+
+
+def channels_in(channels: Sequence[ChannelRef]) -> ColumnElement[bool]:
+    """Any of these channels: one row-value IN for a whole batch."""
+    return tuple_(ChannelRow.platform, ChannelRow.workspace, ChannelRow.channel).in_(
+        [(c.platform, c.workspace, c.channel) for c in channels]
+    )
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = 300) -> Iterator[Sequence[T]]:
+    """A batch's items a query's worth at a time (far below SQLite's bound-parameter limit)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def channel_ref(row: ChannelRow) -> ChannelRef:

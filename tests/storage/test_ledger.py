@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.core.models import Actor, ChannelRef, MessageRef, RoundStatus, ThreadRef, UserRef
+from bot.core.models import Actor, ChannelRef, MessageRef, RoundClaim, RoundStatus, ThreadRef, UserRef
 from bot.storage.db import migrate, open_engine, session_factory
 from bot.storage.repository import SqlRepository
 from bot.storage.tables import Base
@@ -90,5 +90,68 @@ async def test_many_concurrent_claims_on_sqlite_neither_fail_nor_double(tmp_path
         assert sum(r is not None for r in results) == 40
         claimed = {r.channel for r in results if r is not None}
         assert claimed == set(channels)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_batch_of_claims_is_one_transaction_that_leaves_out_days_already_taken(database_url: str) -> None:
+    engine, repo = await _repo(database_url)
+    try:
+        day = date(2026, 3, 2)
+        first = await repo.claim_round(CHANNEL, "q1", 0, day, NOW, NOW)
+        others = [ChannelRef("slack", "T1", f"C{i}") for i in range(2, 6)]
+        claims = [RoundClaim(CHANNEL, "q2", 0, day, NOW + timedelta(hours=6))]  # the day is taken
+        claims += [RoundClaim(c, "q2", 1, day, NOW + timedelta(hours=6)) for c in others]
+        claims.append(RoundClaim(others[0], "q3", 1, day, NOW))  # twice in one batch: once
+        claims.append(RoundClaim(CHANNEL, "q3", 0, None, NOW))  # ad hoc: never collides
+        results = await repo.claim_rounds(claims, NOW, timedelta(minutes=10))
+        assert results[0] is None and results[-2] is None
+        made = [r for r in results if r is not None]
+        assert [(r.channel, r.question_id, r.cycle) for r in made] == [
+            *((c, "q2", 1) for c in others), (CHANNEL, "q3", 0)]
+        assert all(r.status is RoundStatus.POSTING for r in made)
+        assert len({r.id for r in made} | {first.id}) == 6
+        stored = await repo.rounds_for_days([(c, day) for c in [CHANNEL, *others]])
+        assert stored[(CHANNEL, day)].id == first.id
+        assert {stored[(c, day)].id for c in others} == {r.id for r in made[:-1]}
+        assert await repo.asked_in_cycles([CHANNEL, others[0], ChannelRef("slack", "T1", "C99")]) == {
+            CHANNEL: (0, {"q1", "q3"}), others[0]: (1, {"q2"}), ChannelRef("slack", "T1", "C99"): (0, set())}
+    finally:
+        await engine.dispose()
+
+
+async def test_confirming_a_batch_of_posts_opens_each_round_and_skips_one_that_is_gone(database_url: str) -> None:
+    engine, repo = await _repo(database_url)
+    try:
+        channels = [ChannelRef("slack", "T1", f"C{i}") for i in range(3)]
+        claimed = await repo.claim_rounds([RoundClaim(c, "q1", 0, None, NOW) for c in channels], NOW,
+                                          timedelta(minutes=10))
+        assert await repo.skip_round(claimed[1].id, NOW)
+        await repo.release_round(claimed[2].id)  # gone: its post failed
+        posts = [(r.id, MessageRef(r.channel, f"m{n}"), ThreadRef(r.channel, f"m{n}")) for n, r in enumerate(claimed)]
+        confirmed = await repo.mark_posted_many(posts)
+        assert confirmed[0].status is RoundStatus.OPEN and confirmed[0].thread == ThreadRef(channels[0], "m0")
+        assert confirmed[1].status is RoundStatus.SKIPPED and confirmed[1].message == MessageRef(channels[1], "m1")
+        assert confirmed[2] is None
+    finally:
+        await engine.dispose()
+
+
+async def test_subscriptions_and_disabled_packs_for_many_channels_in_one_read(database_url: str) -> None:
+    from bot.core.models import Subscription
+    from bot.core.schedule import Schedule
+
+    engine, repo = await _repo(database_url)
+    try:
+        channels = [ChannelRef("slack", "T1", f"C{i}") for i in range(4)]
+        schedule = Schedule(datetime(2026, 1, 1, 9, 30).time(), "Asia/Shanghai", frozenset({0, 2}))
+        for channel in channels[:3]:
+            await repo.save_subscription(Subscription(channel, schedule, tags=("rag",)), NOW)
+        await repo.set_pack_enabled(channels[1], "extras", False, NOW)
+        found = await repo.subscriptions_for(channels)
+        assert set(found) == set(channels[:3])
+        assert found[channels[2]] == Subscription(channels[2], schedule, tags=("rag",))
+        assert await repo.disabled_packs_for(channels) == {
+            channels[0]: set(), channels[1]: {"extras"}, channels[2]: set(), channels[3]: set()}
     finally:
         await engine.dispose()

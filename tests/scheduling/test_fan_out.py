@@ -1,0 +1,77 @@
+"""Every channel's job firing in the same minute: one post per channel, planned, claimed
+and confirmed a batch at a time instead of a handful of transactions per channel. Runs on
+SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import event
+
+from bot.core.models import ChannelRef, Subscription
+from bot.core.schedule import Schedule
+
+MONDAY_0930 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+WEEKDAYS = frozenset(range(5))
+
+
+async def subscribe(bot, count: int) -> list[ChannelRef]:  # type: ignore[no-untyped-def]
+    channels = [ChannelRef("console", "local", f"team-{n:03d}") for n in range(count)]
+    schedule = Schedule(time(9, 30), "UTC", WEEKDAYS, timedelta(hours=6))
+    for channel in channels:
+        await bot.core.save_subscription(Subscription(channel, schedule))
+    return channels
+
+
+def count_transactions(bot) -> list[int]:  # type: ignore[no-untyped-def]
+    begun = [0]
+
+    @event.listens_for(bot.app.engine.sync_engine, "begin")
+    def _begin(_connection) -> None:  # type: ignore[no-untyped-def]
+        begun[0] += 1
+
+    return begun
+
+
+async def test_two_hundred_jobs_firing_together_post_once_each_in_few_transactions(
+    make_session, clock, database_url
+) -> None:
+    bot = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url, INTERVIEW_BOT_CONSOLE__SUBSCRIBE="false")
+    channels = await subscribe(bot, 200)
+    clock.set(MONDAY_0930)
+    begun = count_transactions(bot)
+    # Ten jobs fire twice (two schedulers, or a coalesced misfire): still one post each.
+    fired = channels + channels[:10]
+    outcomes = await asyncio.gather(*(bot.app.scheduler.run_post(c) for c in fired))
+
+    posted = [o for o in outcomes if o.outcome == "posted"]
+    assert sorted(o.channel.channel for o in posted) == sorted(c.channel for c in channels)
+    first_ids = {o.channel: o.round_id for o in posted}
+    assert [(o.outcome, o.round_id) for o in outcomes[200:]] == [
+        ("already-posted", first_ids[c]) for c in channels[:10]]
+    assert bot.out.getvalue().count("Question of the day") == 200
+    stored = await bot.core.repo.rounds_for_days([(c, MONDAY_0930.date()) for c in channels])
+    assert len(stored) == 200 and all(r.is_open and r.message is not None for r in stored.values())
+    # One post per channel used to take seven transactions (1,400 here).
+    assert begun[0] <= 40, begun[0]
+
+
+async def test_a_restart_inside_the_grace_window_makes_every_missed_post_once(
+    make_session, clock, database_url
+) -> None:
+    bot = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url, INTERVIEW_BOT_CONSOLE__SUBSCRIBE="false")
+    channels = await subscribe(bot, 120)
+    await bot.close()
+    clock.set(MONDAY_0930 + timedelta(minutes=20))  # down over 09:30
+    await bot.start()
+    assert sorted(o.outcome for o in bot.app.started) == ["posted"] * 120
+    assert bot.out.getvalue().count("Question of the day") == 120
+    await bot.restart()
+    assert {o.outcome for o in bot.app.started} == {"already-posted"}
+    assert bot.out.getvalue().count("Question of the day") == 120
+    # Each channel goes on with its own rotation the next day.
+    clock.set(MONDAY_0930 + timedelta(days=1))
+    await bot.tick()
+    asked = await bot.core.repo.asked_in_cycles(channels)
+    assert all(len(questions) == 2 for _, questions in asked.values())
