@@ -59,6 +59,14 @@ def occurrences(schedule: Schedule, start: datetime, end: datetime) -> Iterator[
         moment = trigger.get_next_fire_time(previous, moment + timedelta(seconds=1))
 
 
+def latest_occurrence(schedule: Schedule, now: datetime) -> datetime | None:
+    """The schedule's latest post time at or before ``now`` within the look-back."""
+    latest = None
+    for latest in occurrences(schedule, now - LOOKBACK, now):
+        pass
+    return latest
+
+
 @dataclass(frozen=True)
 class PostOutcome:
     channel: ChannelRef
@@ -184,15 +192,16 @@ class RoundScheduler:
         planned: dict[int, PostOutcome | ClaimedRound] = {}
         due: dict[int, tuple[ChannelRef, Subscription, date, datetime]] = {}
         first: dict[ChannelRef, int] = {}
+        latest_of: dict[Schedule, datetime | None] = {}
         for index, (channel, subscription) in enumerate(wanted):
             if first.setdefault(channel, index) != index:
                 continue  # the same job twice in one batch: answered like the first, below
             if subscription is None or subscription.paused:
                 planned[index] = PostOutcome(channel, None, "paused")
                 continue
-            latest = None
-            for latest in occurrences(subscription.schedule, now - LOOKBACK, now):
-                pass
+            if subscription.schedule not in latest_of:  # teams share schedules: work each out once
+                latest_of[subscription.schedule] = latest_occurrence(subscription.schedule, now)
+            latest = latest_of[subscription.schedule]
             if latest is None:
                 planned[index] = PostOutcome(channel, None, "none-due")
             elif now - latest >= STALE:  # posted or not, nothing to do: skip the query

@@ -5,6 +5,9 @@ SQLite (aiosqlite) by default, any SQLAlchemy async URL by config (PostgreSQL vi
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -39,15 +42,52 @@ def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+_READ_ONLY = "interview_bot_read_only"
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock up front. A deferred transaction that reads, then
+    # A write takes the lock up front (IMMEDIATE): a deferred transaction that reads, then
     # writes, fails at once with "database is locked" when another writer got in between
-    # (busy_timeout cannot help there), which is what concurrent posts at 09:00 do.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # (busy_timeout cannot help there). A read-only transaction stays deferred: in WAL it
+    # reads a snapshot and never waits for the writer.
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Sessions:
+    """How the ledger opens sessions: ``sessions()`` for a read, ``sessions.begin()`` for
+    a write transaction.
+
+    On SQLite reads run side by side on snapshots, and this process's writers take turns
+    on an asyncio lock: SQLite lets one writer in at a time anyway, and a writer waiting
+    in its busy handler sleeps in steps of up to 100 ms, so at 09:00 queued writers
+    would mostly sleep. Handed over in the event loop, the lock passes at once. PostgreSQL
+    needs neither."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        sqlite = engine.dialect.name == "sqlite"
+        self._writes = async_sessionmaker(engine, expire_on_commit=False)
+        self._reads = async_sessionmaker(engine.execution_options(**{_READ_ONLY: True}) if sqlite else engine,
+                                         expire_on_commit=False)
+        self._write_turn = asyncio.Lock() if sqlite else None
+
+    def __call__(self) -> AsyncSession:
+        return self._reads()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        if self._write_turn is None:
+            async with self._writes.begin() as session:
+                yield session
+            return
+        async with self._write_turn, self._writes.begin() as session:
+            yield session
+
+
+def session_factory(engine: AsyncEngine) -> Sessions:
+    return Sessions(engine)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -8,15 +8,16 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import ChannelRef, StoredPack
+from bot.storage.db import Sessions
 from bot.storage.rows import channel_is, channel_ref, channels_in, chunks
 from bot.storage.tables import ChannelRow, DisabledPackRow, PackRow
 
 
 class PackLedger:
-    _sessions: async_sessionmaker[AsyncSession]
+    _sessions: Sessions
 
     async def _channel_id(self, session: AsyncSession, channel: ChannelRef, now: datetime | None) -> int | None:
         raise NotImplementedError

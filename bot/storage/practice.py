@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import (
     ChannelRef,
@@ -28,6 +28,7 @@ from bot.core.models import (
     UserPrefs,
     UserRef,
 )
+from bot.storage.db import Sessions
 from bot.storage.rows import channel_is, channel_ref, study_record
 from bot.storage.tables import (
     ChannelRow,
@@ -42,7 +43,7 @@ from bot.storage.tables import (
 
 
 class PracticeLedger:
-    _sessions: async_sessionmaker[AsyncSession]
+    _sessions: Sessions
 
     async def _channel_id(self, session: AsyncSession, channel: ChannelRef, now: datetime | None) -> int | None:
         raise NotImplementedError

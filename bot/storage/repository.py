@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Insert, delete, func, or_, select, update
+from sqlalchemy import Insert, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import (
     Actor,
@@ -26,6 +26,7 @@ from bot.core.models import (
     ThreadRef,
     UserRef,
 )
+from bot.storage.db import Sessions
 from bot.storage.packs import PackLedger
 from bot.storage.practice import PracticeLedger
 from bot.storage.rows import (
@@ -52,7 +53,7 @@ def _insert_skipping_duplicates(session: AsyncSession, table: type[RoundRow]) ->
 
 
 class SqlRepository(PracticeLedger, PackLedger):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
     # --- channels and subscriptions ---------------------------------------------------
@@ -151,24 +152,45 @@ class SqlRepository(PracticeLedger, PackLedger):
 
     async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta) -> list[Round | None]:
         """Insert every claim as a POSTING round owned for ``lease``, in one transaction;
-        None in place of a claim whose channel already has a round for its day."""
-        results: list[Round | None] = []
+        None in place of a claim whose channel already has a round for its day (or that
+        repeats an earlier claim of the same batch)."""
+        results: list[Round | None] = [None] * len(claims)
         async with self._sessions.begin() as session:
             channel_ids = await self._channel_ids(session, (c.channel for c in claims))
-            statement = _insert_skipping_duplicates(session, RoundRow).returning(RoundRow.id)
             for claim in claims:
-                channel_id = channel_ids.get(claim.channel)
-                if channel_id is None:
-                    channel_id = channel_ids[claim.channel] = await self._channel_id(session, claim.channel, now)
-                row = RoundRow(channel_id=channel_id, question_id=claim.question_id, cycle=claim.cycle,
-                               scheduled_day=claim.scheduled_day, status=RoundStatus.POSTING.value,
-                               created_at=now, reveal_at=claim.reveal_at, study_id=claim.study_id,
-                               post_claimed_until=now + lease)
-                values = {column: getattr(row, column) for column in (
-                    "channel_id", "question_id", "cycle", "scheduled_day", "status", "created_at", "reveal_at",
-                    "study_id", "post_claimed_until")}
-                row.id = await session.scalar(statement.values(values))
-                results.append(round_record(row, claim.channel) if row.id is not None else None)
+                if claim.channel not in channel_ids:
+                    channel_ids[claim.channel] = await self._channel_id(session, claim.channel, now)
+
+            def row(claim: RoundClaim) -> dict[str, object]:
+                return dict(channel_id=channel_ids[claim.channel], question_id=claim.question_id, cycle=claim.cycle,
+                            scheduled_day=claim.scheduled_day, status=RoundStatus.POSTING.value, created_at=now,
+                            reveal_at=claim.reveal_at, study_id=claim.study_id, post_claimed_until=now + lease)
+
+            def record(claim: RoundClaim, round_id: int) -> Round:
+                return Round(id=round_id, channel=claim.channel, question_id=claim.question_id, cycle=claim.cycle,
+                             status=RoundStatus.POSTING, created_at=now, reveal_at=claim.reveal_at,
+                             scheduled_day=claim.scheduled_day, study_id=claim.study_id)
+
+            # A scheduled claim is known by its (channel, day): one multi-row INSERT per
+            # chunk, skipping the days already taken, tells which claims it made.
+            scheduled: dict[tuple[int, date], int] = {}
+            for index, claim in enumerate(claims):
+                if claim.scheduled_day is not None:
+                    scheduled.setdefault((channel_ids[claim.channel], claim.scheduled_day), index)
+            for chunk in chunks(list(scheduled.values()), 100):
+                made = await session.execute(
+                    _insert_skipping_duplicates(session, RoundRow)
+                    .values([row(claims[i]) for i in chunk])
+                    .returning(RoundRow.id, RoundRow.channel_id, RoundRow.scheduled_day)
+                )
+                for round_id, channel_id, day in made:
+                    index = scheduled[(channel_id, day)]
+                    results[index] = record(claims[index], round_id)
+            # Ad-hoc rounds never collide; there are few of them at a time.
+            for index, claim in enumerate(claims):
+                if claim.scheduled_day is None:
+                    round_id = await session.scalar(insert(RoundRow).values(row(claim)).returning(RoundRow.id))
+                    results[index] = record(claim, round_id)
         return results
 
     async def stale_posts(self, now: datetime) -> list[Round]:
