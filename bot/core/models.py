@@ -114,6 +114,21 @@ class RoundClaim:
 
 
 @dataclass(frozen=True)
+class ReplyDraft:
+    """An answer to store: in a round's thread (with its platform ``message_id``) or
+    private (without)."""
+
+    round_id: int
+    actor: Actor
+    text: str
+    private: bool
+    covered: tuple[str, ...]
+    score: float
+    at: datetime
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     id: int
     round_id: int

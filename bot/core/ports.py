@@ -19,6 +19,7 @@ from bot.core.models import (
     MessageRef,
     Practice,
     Reply,
+    ReplyDraft,
     ReviewCard,
     Round,
     RoundClaim,
@@ -237,18 +238,9 @@ class Repository(Protocol):
 
     async def skip_round(self, round_id: int, now: datetime) -> bool: ...
 
-    async def add_reply(
-        self,
-        round_id: int,
-        actor: Actor,
-        text: str,
-        private: bool,
-        covered: tuple[str, ...],
-        score: float,
-        now: datetime,
-        message_id: str | None = None,
-    ) -> Reply | None:
-        """Store a reply; None if ``message_id`` was already stored for this round."""
+    async def add_replies(self, drafts: Sequence[ReplyDraft]) -> list[Reply | None]:
+        """Store replies, in one transaction; None in place of one whose ``message_id``
+        was already stored for its round."""
         ...
 
     async def edit_reply(

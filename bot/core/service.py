@@ -28,7 +28,17 @@ from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager
 from bot.core.recovery import POST_LEASE, Recovery
-from bot.core.models import Actor, ChannelRef, MessageRef, Round, RoundClaim, Subscription, ThreadRef
+from bot.core.models import (
+    Actor,
+    ChannelRef,
+    MessageRef,
+    Reply,
+    ReplyDraft,
+    Round,
+    RoundClaim,
+    Subscription,
+    ThreadRef,
+)
 from bot.core.study import StudySessions
 from bot.core.ports import (
     ButtonPressed,
@@ -126,8 +136,11 @@ class Core:
         self.study = StudySessions(self)
         self.packs = PackManager(self, bank.packs)
         self.recovery = Recovery(self, settings.post_grace)
+        # Writes that come in bursts (a fan-out's confirmations, a busy thread's replies)
+        # share transactions: group commit.
         self._confirmations: Batch[tuple[int, MessageRef, ThreadRef | None], Round | None] = Batch(
             repository.mark_posted_many)
+        self._replies: Batch[ReplyDraft, Reply | None] = Batch(repository.add_replies)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
             CommandInvoked: self._on_command,
             ThreadReplyCreated: self._on_thread_reply,
@@ -353,8 +366,8 @@ class Core:
         if round_ is None or question is None or not event.text.strip():
             return []
         result = self.grader.grade(question, event.text)
-        stored = await self.repo.add_reply(round_.id, event.actor, event.text, False, result.covered,
-                                           result.score, self.clock.now(), message_id=event.message_id)
+        stored = await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, False, result.covered,
+                                                      result.score, self.clock.now(), event.message_id))
         if stored is not None:
             self.metrics.count("replies", platform=event.thread.channel.platform, kind="public")
         return []
@@ -368,8 +381,8 @@ class Core:
         edited = await self.repo.edit_reply(round_.id, event.message_id, event.text, result.covered,
                                             result.score, self.clock.now())
         if not edited:  # an edit of a reply we never saw counts as the reply itself
-            await self.repo.add_reply(round_.id, event.actor, event.text, False, result.covered,
-                                      result.score, self.clock.now(), message_id=event.message_id)
+            await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, False, result.covered,
+                                                  result.score, self.clock.now(), event.message_id))
         return []
 
     async def _on_thread_delete(self, event: ThreadReplyDeleted) -> list[Response]:
@@ -393,8 +406,8 @@ class Core:
         if question is None:
             return [private_reply(t("round.none_open", language))]
         result = self.grader.grade(question, event.text)
-        await self.repo.add_reply(round_.id, event.actor, event.text, True, result.covered,
-                                  result.score, self.clock.now())
+        await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, True, result.covered,
+                                              result.score, self.clock.now()))
         self.metrics.count("replies", platform=event.channel.platform, kind="private")
         text = t("answer.saved", language, round_id=round_.id, covered=len(result.covered),
                  total=len(question.key_points))

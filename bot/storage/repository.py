@@ -19,6 +19,7 @@ from bot.core.models import (
     ChannelRef,
     MessageRef,
     Reply,
+    ReplyDraft,
     Round,
     RoundClaim,
     RoundStatus,
@@ -38,18 +39,48 @@ from bot.storage.rows import (
     round_record,
     subscription_record,
 )
-from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, SubscriptionRow
+from bot.storage.tables import Base, ChannelRow, ReplyRow, RoundRow, SubscriptionRow
 
 _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
 # A POSTING round has no confirmed message yet: nobody can answer it and it is never revealed.
 _POSTED = RoundStatus.OPEN.value
 
 
-def _insert_skipping_duplicates(session: AsyncSession, table: type[RoundRow]) -> Insert:
+def _insert_skipping_duplicates(session: AsyncSession, table: type[Base]) -> Insert:
     """INSERT that leaves out a row violating a unique key instead of failing (both
-    dialects spell it ON CONFLICT DO NOTHING), so one transaction can claim many rounds."""
+    dialects spell it ON CONFLICT DO NOTHING), so one transaction can insert many."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def _insert_new(
+    session: AsyncSession, table: type[Base], rows: Sequence[dict[str, object]], key: tuple[str, ...]
+) -> list[int | None]:
+    """Insert ``rows``, one multi-row INSERT per chunk, leaving out a row whose unique
+    ``key`` is taken already or repeats an earlier row's; the new ids, in order, None for
+    those left out. The returned key columns tell which rows went in. A row with a NULL in
+    its key never collides; those are inserted one by one (there are few at a time)."""
+    ids: list[int | None] = [None] * len(rows)
+    keyed: dict[tuple[object, ...], int] = {}
+    loose = []
+    for index, row in enumerate(rows):
+        values = tuple(row[column] for column in key)
+        if None in values:
+            loose.append(index)
+        else:
+            keyed.setdefault(values, index)
+    id_column = table.__table__.c.id
+    key_columns = [table.__table__.c[column] for column in key]
+    for chunk in chunks(list(keyed.values()), 100):
+        made = await session.execute(
+            _insert_skipping_duplicates(session, table).values([rows[i] for i in chunk])
+            .returning(id_column, *key_columns)
+        )
+        for new_id, *values in made:
+            ids[keyed[tuple(values)]] = new_id
+    for index in loose:
+        ids[index] = await session.scalar(insert(table).values(rows[index]).returning(id_column))
+    return ids
 
 
 class SqlRepository(PracticeLedger, PackLedger):
@@ -154,44 +185,22 @@ class SqlRepository(PracticeLedger, PackLedger):
         """Insert every claim as a POSTING round owned for ``lease``, in one transaction;
         None in place of a claim whose channel already has a round for its day (or that
         repeats an earlier claim of the same batch)."""
-        results: list[Round | None] = [None] * len(claims)
         async with self._sessions.begin() as session:
             channel_ids = await self._channel_ids(session, (c.channel for c in claims))
             for claim in claims:
                 if claim.channel not in channel_ids:
                     channel_ids[claim.channel] = await self._channel_id(session, claim.channel, now)
-
-            def row(claim: RoundClaim) -> dict[str, object]:
-                return dict(channel_id=channel_ids[claim.channel], question_id=claim.question_id, cycle=claim.cycle,
-                            scheduled_day=claim.scheduled_day, status=RoundStatus.POSTING.value, created_at=now,
-                            reveal_at=claim.reveal_at, study_id=claim.study_id, post_claimed_until=now + lease)
-
-            def record(claim: RoundClaim, round_id: int) -> Round:
-                return Round(id=round_id, channel=claim.channel, question_id=claim.question_id, cycle=claim.cycle,
-                             status=RoundStatus.POSTING, created_at=now, reveal_at=claim.reveal_at,
-                             scheduled_day=claim.scheduled_day, study_id=claim.study_id)
-
-            # A scheduled claim is known by its (channel, day): one multi-row INSERT per
-            # chunk, skipping the days already taken, tells which claims it made.
-            scheduled: dict[tuple[int, date], int] = {}
-            for index, claim in enumerate(claims):
-                if claim.scheduled_day is not None:
-                    scheduled.setdefault((channel_ids[claim.channel], claim.scheduled_day), index)
-            for chunk in chunks(list(scheduled.values()), 100):
-                made = await session.execute(
-                    _insert_skipping_duplicates(session, RoundRow)
-                    .values([row(claims[i]) for i in chunk])
-                    .returning(RoundRow.id, RoundRow.channel_id, RoundRow.scheduled_day)
-                )
-                for round_id, channel_id, day in made:
-                    index = scheduled[(channel_id, day)]
-                    results[index] = record(claims[index], round_id)
-            # Ad-hoc rounds never collide; there are few of them at a time.
-            for index, claim in enumerate(claims):
-                if claim.scheduled_day is None:
-                    round_id = await session.scalar(insert(RoundRow).values(row(claim)).returning(RoundRow.id))
-                    results[index] = record(claim, round_id)
-        return results
+            rows = [dict(channel_id=channel_ids[c.channel], question_id=c.question_id, cycle=c.cycle,
+                         scheduled_day=c.scheduled_day, status=RoundStatus.POSTING.value, created_at=now,
+                         reveal_at=c.reveal_at, study_id=c.study_id, post_claimed_until=now + lease)
+                    for c in claims]
+            ids = await _insert_new(session, RoundRow, rows, ("channel_id", "scheduled_day"))
+        return [
+            Round(id=round_id, channel=c.channel, question_id=c.question_id, cycle=c.cycle,
+                  status=RoundStatus.POSTING, created_at=now, reveal_at=c.reveal_at,
+                  scheduled_day=c.scheduled_day, study_id=c.study_id) if round_id is not None else None
+            for c, round_id in zip(claims, ids, strict=True)
+        ]
 
     async def stale_posts(self, now: datetime) -> list[Round]:
         """Rounds claimed for posting whose claim ran out without a confirmed post."""
@@ -365,17 +374,24 @@ class SqlRepository(PracticeLedger, PackLedger):
         now: datetime,
         message_id: str | None = None,
     ) -> Reply | None:
-        row = ReplyRow(round_id=round_id, platform=actor.user.platform, workspace=actor.user.workspace,
-                       user_id=actor.user.user, user_name=actor.name, text=text, private=private,
-                       message_id=message_id, covered="\n".join(covered), score=score,
-                       created_at=now, updated_at=now)
-        try:
-            async with self._sessions.begin() as session:
-                session.add(row)
-                await session.flush()
-                return reply_record(row)
-        except IntegrityError:
-            return None
+        draft = ReplyDraft(round_id, actor, text, private, covered, score, now, message_id)
+        return (await self.add_replies([draft]))[0]
+
+    async def add_replies(self, drafts: Sequence[ReplyDraft]) -> list[Reply | None]:
+        """Store replies in one transaction; None in place of one whose platform message
+        was already stored for its round (a redelivered event, or a backfill)."""
+        rows = [dict(round_id=d.round_id, platform=d.actor.user.platform, workspace=d.actor.user.workspace,
+                     user_id=d.actor.user.user, user_name=d.actor.name, text=d.text, private=d.private,
+                     message_id=d.message_id, covered="\n".join(d.covered), score=d.score,
+                     created_at=d.at, updated_at=d.at) for d in drafts]
+        async with self._sessions.begin() as session:
+            ids = await _insert_new(session, ReplyRow, rows, ("round_id", "message_id"))
+        return [
+            Reply(id=reply_id, round_id=d.round_id, user=d.actor.user, user_name=d.actor.name, text=d.text,
+                  private=d.private, created_at=d.at, covered=d.covered, message_id=d.message_id, score=d.score)
+            if reply_id is not None else None
+            for d, reply_id in zip(drafts, ids, strict=True)
+        ]
 
     async def edit_reply(
         self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime

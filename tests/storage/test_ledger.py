@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.core.models import Actor, ChannelRef, MessageRef, RoundClaim, RoundStatus, ThreadRef, UserRef
+from bot.core.models import Actor, ChannelRef, MessageRef, ReplyDraft, RoundClaim, RoundStatus, ThreadRef, UserRef
 from bot.storage.db import migrate, open_engine, session_factory
 from bot.storage.repository import SqlRepository
 from bot.storage.tables import Base
@@ -153,5 +153,27 @@ async def test_subscriptions_and_disabled_packs_for_many_channels_in_one_read(da
         assert found[channels[2]] == Subscription(channels[2], schedule, tags=("rag",))
         assert await repo.disabled_packs_for(channels) == {
             channels[0]: set(), channels[1]: {"extras"}, channels[2]: set(), channels[3]: set()}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_batch_of_replies_is_stored_once_per_platform_message(database_url: str) -> None:
+    engine, repo = await _repo(database_url)
+    try:
+        claimed = await repo.claim_round(CHANNEL, "q1", 0, None, NOW, NOW)
+        bob = Actor(UserRef("slack", "T1", "U2"), "bob")
+        assert await repo.add_reply(claimed.id, ALICE, "first", False, (), 0.0, NOW, message_id="m1") is not None
+        drafts = [
+            ReplyDraft(claimed.id, ALICE, "redelivered", False, (), 0.0, NOW, "m1"),  # stored already
+            ReplyDraft(claimed.id, bob, "早停", False, ("早停法",), 0.5, NOW, "m2"),
+            ReplyDraft(claimed.id, bob, "早停 again", False, ("早停法",), 0.5, NOW, "m2"),  # the same event twice
+            ReplyDraft(claimed.id, bob, "private one", True, (), 0.0, NOW),
+            ReplyDraft(claimed.id, ALICE, "private two", True, (), 0.0, NOW),
+        ]
+        stored = await repo.add_replies(drafts)
+        assert [r is not None for r in stored] == [False, True, False, True, True]
+        assert stored[1].covered == ("早停法",) and stored[1].user == bob.user
+        texts = sorted(r.text for r in await repo.replies_for_round(claimed.id))
+        assert texts == ["first", "private one", "private two", "早停"]
     finally:
         await engine.dispose()
