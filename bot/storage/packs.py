@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,10 @@ class PackLedger:
         """Store an uploaded pack, replacing an earlier upload with the same id; every save
         raises the table's revision, so ``packs_version`` changes whatever the clocks say."""
         async with self._sessions.begin() as session:
+            if session.bind.dialect.name == "postgresql":
+                # Two instances saving at once would both read the same newest revision;
+                # uploads are rare, so saves take turns (plain reads are not blocked).
+                await session.execute(text("LOCK TABLE packs IN EXCLUSIVE MODE"))
             revision = (await session.scalar(select(func.max(PackRow.revision))) or 0) + 1
             await session.execute(delete(PackRow).where(PackRow.pack_id == pack_id))
             session.add(PackRow(pack_id=pack_id, title=title, source=source, filename=filename,

@@ -177,3 +177,24 @@ async def test_a_batch_of_replies_is_stored_once_per_platform_message(database_u
         assert texts == ["first", "private one", "private two", "早停"]
     finally:
         await engine.dispose()
+
+
+async def test_packs_saved_at_the_same_moment_get_distinct_revisions(database_url: str) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from bot.storage.tables import PackRow
+
+    engine, repo = await _repo(database_url)
+    try:
+        await asyncio.gather(*(repo.save_pack(f"pack-{n}", "t", "questions: []", "p.yaml", "U1", NOW)
+                               for n in range(6)))
+        async with engine.connect() as connection:
+            revisions = list(await connection.scalars(select(PackRow.revision)))
+        assert sorted(revisions) == [1, 2, 3, 4, 5, 6]
+        before = await repo.packs_version()
+        await repo.save_pack("pack-5", "t", "questions: []", "p.yaml", "U1", NOW)  # replaces the newest
+        assert await repo.packs_version() != before
+    finally:
+        await engine.dispose()
