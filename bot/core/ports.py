@@ -229,12 +229,13 @@ class Repository(Protocol):
         """Each channel's current rotation cycle and the question ids used in it."""
         ...
 
-    async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
-        """Claim an open round's reveal for ``lease``; None if it is not open or another
-        claim is still live. A claim whose holder died expires and can be taken again."""
+    async def claim_reveals(self, round_ids: Sequence[int], now: datetime, lease: timedelta) -> list[Round | None]:
+        """Claim open rounds' reveals for ``lease``, in one transaction; None in place of
+        a round not open, or whose reveal another claimed and that claim is still live. A
+        claim whose holder died expires and can be taken again."""
         ...
 
-    async def finish_reveal(self, round_id: int, now: datetime) -> None: ...
+    async def finish_reveals(self, round_ids: Sequence[int], now: datetime) -> None: ...
 
     async def skip_round(self, round_id: int, now: datetime) -> bool: ...
 

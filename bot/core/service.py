@@ -141,6 +141,8 @@ class Core:
         self._confirmations: Batch[tuple[int, MessageRef, ThreadRef | None], Round | None] = Batch(
             repository.mark_posted_many)
         self._replies: Batch[ReplyDraft, Reply | None] = Batch(repository.add_replies)
+        self._reveal_claims: Batch[int, Round | None] = Batch(self._claim_reveals)
+        self._reveals_done: Batch[int, None] = Batch(self._finish_reveals)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
             CommandInvoked: self._on_command,
             ThreadReplyCreated: self._on_thread_reply,
@@ -304,9 +306,16 @@ class Core:
                 channel, views.leaderboard_message(standings, "week", language, t("weekly.title", language))
             )
 
+    async def _claim_reveals(self, round_ids: list[int]) -> list[Round | None]:
+        return await self.repo.claim_reveals(round_ids, self.clock.now(), REVEAL_LEASE)
+
+    async def _finish_reveals(self, round_ids: list[int]) -> list[None]:
+        await self.repo.finish_reveals(round_ids, self.clock.now())
+        return [None] * len(round_ids)
+
     async def reveal_round(self, round_id: int) -> bool:
         """Post the reference answer and the summary in the round's thread, once."""
-        round_ = await self.repo.claim_reveal(round_id, self.clock.now(), REVEAL_LEASE)
+        round_ = await self._reveal_claims.submit(round_id)
         if round_ is None:
             return False
         question = await self.question(round_.question_id)
@@ -314,7 +323,7 @@ class Core:
         if question is None or platform is None:
             log.error("cannot reveal round %s: question %s or platform %s is gone",
                       round_id, round_.question_id, round_.channel.platform)
-            await self.repo.finish_reveal(round_id, self.clock.now())
+            await self._reveals_done.submit(round_id)
             return False
         subscription = await self.repo.get_subscription(round_.channel)
         language = self.language_of(subscription)
@@ -328,7 +337,7 @@ class Core:
                 await platform.reply_in_thread(round_.thread, message)
             else:
                 await platform.post_message(round_.channel, message)
-        await self.repo.finish_reveal(round_id, self.clock.now())
+        await self._reveals_done.submit(round_id)
         self.metrics.count("reveals", platform=round_.channel.platform)
         log.info("revealed round %s in %s", round_id, round_.channel.key)
         await self.study.after_reveal(round_)

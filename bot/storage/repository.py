@@ -331,25 +331,38 @@ class SqlRepository(PracticeLedger, PackLedger):
         return found
 
     async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
+        return (await self.claim_reveals([round_id], now, lease))[0]
+
+    async def claim_reveals(self, round_ids: Sequence[int], now: datetime, lease: timedelta) -> list[Round | None]:
+        """Claim the reveals of open rounds for ``lease``, in one transaction; None in
+        place of a round not open, claimed by another whose claim is still live, or
+        named twice."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
+            claimed = set(await session.scalars(
                 update(RoundRow)
                 .where(
-                    RoundRow.id == round_id,
+                    RoundRow.id.in_(set(round_ids)),
                     RoundRow.status == _POSTED,
                     or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
                 )
                 .values(reveal_claimed_until=now + lease)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            row, channel = await self._round_row(session, round_id)
-            return round_record(row, channel)
+                .returning(RoundRow.id)
+            ))
+            rows = await session.execute(
+                select(RoundRow, ChannelRow).join(ChannelRow).where(RoundRow.id.in_(claimed))) if claimed else []
+            found = {row.id: round_record(row, channel_ref(ch)) for row, ch in rows}
+        results: list[Round | None] = []
+        for round_id in round_ids:
+            results.append(found.pop(round_id, None))  # pop: a second mention gets None
+        return results
 
     async def finish_reveal(self, round_id: int, now: datetime) -> None:
+        await self.finish_reveals([round_id], now)
+
+    async def finish_reveals(self, round_ids: Sequence[int], now: datetime) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
-                update(RoundRow).where(RoundRow.id == round_id)
+                update(RoundRow).where(RoundRow.id.in_(set(round_ids)))
                 .values(status=RoundStatus.REVEALED.value, revealed_at=now, reveal_claimed_until=None)
             )
 

@@ -198,3 +198,24 @@ async def test_packs_saved_at_the_same_moment_get_distinct_revisions(database_ur
         assert await repo.packs_version() != before
     finally:
         await engine.dispose()
+
+
+async def test_reveals_are_claimed_a_batch_at_a_time_and_each_once(database_url: str) -> None:
+    engine, repo = await _repo(database_url)
+    try:
+        channels = [ChannelRef("slack", "T1", f"C{i}") for i in range(4)]
+        rounds = await repo.claim_rounds([RoundClaim(c, "q1", 0, None, NOW) for c in channels], NOW,
+                                         timedelta(minutes=10))
+        for r in rounds[:3]:  # the fourth was never confirmed: not revealed
+            await repo.mark_posted(r.id, MessageRef(r.channel, "m"), None)
+        lease = timedelta(minutes=10)
+        assert await repo.claim_reveal(rounds[0].id, NOW, lease) is not None  # another instance has it
+        ids = [r.id for r in rounds] + [rounds[1].id]  # the second named twice
+        claimed = await repo.claim_reveals(ids, NOW + timedelta(minutes=1), lease)
+        assert [c.id if c else None for c in claimed] == [None, rounds[1].id, rounds[2].id, None, None]
+        await repo.finish_reveals([rounds[1].id, rounds[2].id], NOW)
+        assert {(await repo.get_round(r.id)).status for r in rounds[1:3]} == {RoundStatus.REVEALED}
+        # A claim whose holder died expires; then the reveal can be claimed again.
+        assert (await repo.claim_reveals([rounds[0].id], NOW + lease + timedelta(seconds=1), lease))[0] is not None
+    finally:
+        await engine.dispose()
