@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,9 +38,11 @@ CATCH_UP_BATCH = 500
 FIRED_BATCH = 100
 
 
+@lru_cache(maxsize=4096)
 def cron_trigger(schedule: Schedule) -> CronTrigger:
     """A trigger firing at the schedule's local time on its weekdays, in its own timezone
-    (APScheduler handles the daylight-saving shifts)."""
+    (APScheduler handles the daylight-saving shifts). A trigger keeps no state of its own,
+    so channels with the same schedule share one (building one is most of a job's cost)."""
     return CronTrigger(
         day_of_week=",".join(DAY_NAMES[d] for d in sorted(schedule.days)),
         hour=schedule.time_of_day.hour,
@@ -94,10 +97,11 @@ class RoundScheduler:
         paused and drive time through the clock instead."""
         if not self.scheduler.running:
             self.scheduler.start(paused=paused)
-        for subscription in await self.core.repo.list_subscriptions():
+        subscriptions = await self.core.repo.list_subscriptions()
+        for subscription in subscriptions:
             self.subscription_changed(subscription)
         await self.core.recovery.recover_posts()
-        outcomes = await self.catch_up()
+        outcomes = await self.catch_up(subscriptions)
         await self.reveal_overdue()
         await self.core.study.resume()
         return outcomes
@@ -257,16 +261,21 @@ class RoundScheduler:
         with self._tracked():
             return await self.core.reveal_round(round_id)
 
-    async def catch_up(self) -> list[PostOutcome]:
+    async def catch_up(self, subscriptions: list[Subscription] | None = None) -> list[PostOutcome]:
         """Every subscribed channel's latest post, made if it was missed within the grace
-        window: planned a batch at a time, the posts of a batch made together."""
-        subscriptions = [s for s in await self.core.repo.list_subscriptions() if not s.paused]
+        window: planned a batch at a time, the posts of a batch made together. Reads the
+        subscriptions unless given them."""
+        if subscriptions is None:
+            subscriptions = await self.core.repo.list_subscriptions()
+        subscriptions = [s for s in subscriptions if not s.paused]
         outcomes: list[PostOutcome] = []
         with self._tracked():
             for start in range(0, len(subscriptions), CATCH_UP_BATCH):
                 batch = subscriptions[start:start + CATCH_UP_BATCH]
                 planned = await self._plan([(s.channel, s) for s in batch])
-                outcomes += await asyncio.gather(*(self._carry_out(p) for p in planned))
+                posted = iter(await asyncio.gather(*(self._carry_out(p) for p in planned
+                                                     if isinstance(p, ClaimedRound))))
+                outcomes += [p if isinstance(p, PostOutcome) else next(posted) for p in planned]
         if outcomes:
             tally = Counter(o.outcome for o in outcomes)
             log.info("catch-up over %s channel(s): %s", len(outcomes),
