@@ -74,7 +74,7 @@ def latest_occurrence(schedule: Schedule, now: datetime) -> datetime | None:
 class PostOutcome:
     channel: ChannelRef
     day: date | None
-    outcome: str  # posted | already-posted | missed | none-due | paused | no-question
+    outcome: str  # posted | already-posted | missed | none-due | paused | no-question | elsewhere | failed
     round_id: int | None = None
 
 
@@ -203,6 +203,10 @@ class RoundScheduler:
             if subscription is None or subscription.paused:
                 planned[index] = PostOutcome(channel, None, "paused")
                 continue
+            if channel.platform not in self.core.platforms:
+                # Not claimed here: an instance that runs this platform posts it.
+                planned[index] = PostOutcome(channel, None, "elsewhere")
+                continue
             if subscription.schedule not in latest_of:  # teams share schedules: work each out once
                 latest_of[subscription.schedule] = latest_occurrence(subscription.schedule, now)
             latest = latest_of[subscription.schedule]
@@ -273,20 +277,35 @@ class RoundScheduler:
             for start in range(0, len(subscriptions), CATCH_UP_BATCH):
                 batch = subscriptions[start:start + CATCH_UP_BATCH]
                 planned = await self._plan([(s.channel, s) for s in batch])
-                posted = iter(await asyncio.gather(*(self._carry_out(p) for p in planned
-                                                     if isinstance(p, ClaimedRound))))
-                outcomes += [p if isinstance(p, PostOutcome) else next(posted) for p in planned]
+                claims = [p for p in planned if isinstance(p, ClaimedRound)]
+                made = iter(await asyncio.gather(*(self._carry_out(c) for c in claims), return_exceptions=True))
+                for item in planned:
+                    outcomes.append(item if isinstance(item, PostOutcome) else self._made(item, next(made)))
         if outcomes:
             tally = Counter(o.outcome for o in outcomes)
             log.info("catch-up over %s channel(s): %s", len(outcomes),
                      ", ".join(f"{n} {what}" for what, n in sorted(tally.items())))
         return outcomes
 
+    @staticmethod
+    def _made(claimed: ClaimedRound, result: PostOutcome | BaseException) -> PostOutcome:
+        """A catch-up post's outcome: one channel's failure (the bot removed from it, say)
+        is logged and does not stop the others or the start."""
+        if isinstance(result, PostOutcome):
+            return result
+        if not isinstance(result, Exception):
+            raise result
+        round_ = claimed.round
+        log.error("could not make the %s post in %s", round_.scheduled_day, round_.channel.key, exc_info=result)
+        return PostOutcome(round_.channel, round_.scheduled_day, "failed", round_.id)
+
     async def reveal_overdue(self) -> list[int]:
         """Reveal every open round whose time has come; schedule the others."""
         now = self.clock.now()
         revealed = []
         for round_ in await self.core.repo.open_rounds():
+            if round_.channel.platform not in self.core.platforms:
+                continue  # revealed by an instance that runs its platform
             if round_.reveal_at <= now:
                 if await self.core.reveal_round(round_.id):
                     revealed.append(round_.id)

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import event
 
-from bot.core.models import ChannelRef, Subscription
+from bot.core.models import ChannelRef, MessageRef, Subscription, ThreadRef
 from bot.core.schedule import Schedule
 
 MONDAY_0930 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -75,3 +75,22 @@ async def test_a_restart_inside_the_grace_window_makes_every_missed_post_once(
     await bot.tick()
     asked = await bot.core.repo.asked_in_cycles(channels)
     assert all(len(questions) == 2 for _, questions in asked.values())
+
+
+async def test_a_channel_on_a_platform_this_instance_does_not_run_is_left_to_one_that_does(
+    make_session, clock
+) -> None:
+    """A console-only instance on the database of a Discord bot claims nothing of Discord's:
+    no post, no reveal, so the instance that runs Discord does both."""
+    bot = await make_session(INTERVIEW_BOT_CONSOLE__SUBSCRIBE="false")
+    discord = ChannelRef("discord", "1001", "2002")
+    await bot.core.save_subscription(Subscription(discord, Schedule(time(9, 30), "UTC", WEEKDAYS, timedelta(hours=1))))
+    claimed = await bot.core.repo.claim_round(discord, "overfitting", 0, None, clock.now(), clock.now())
+    await bot.core.repo.mark_posted(claimed.id, MessageRef(discord, "3003"), ThreadRef(discord, "3003"))
+    clock.set(MONDAY_0930 + timedelta(hours=2))
+
+    assert [(o.channel, o.outcome) for o in await bot.app.scheduler.catch_up()] == [(discord, "elsewhere")]
+    assert await bot.core.repo.round_for_day(discord, MONDAY_0930.date()) is None
+    assert await bot.app.scheduler.reveal_overdue() == []
+    assert await bot.core.reveal_round(claimed.id) is False
+    assert (await bot.core.repo.get_round(claimed.id)).is_open
