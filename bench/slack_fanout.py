@@ -15,9 +15,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -26,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._common import database
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.app import build_web_client, open_session
 from bot.app import build_app
@@ -44,29 +42,6 @@ class Result:
     rate_limited: int
     posted: int
     failed: int = 0
-
-
-@asynccontextmanager
-async def database(workdir: Path, postgres: str | None) -> AsyncIterator[str]:
-    """A fresh SQLite file, or a fresh database on the PostgreSQL server ``postgres``
-    (an admin URL) dropped afterwards."""
-    if postgres is None:
-        yield f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
-        return
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(postgres)
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    kwargs = {"host": admin.host, "port": admin.port, "user": admin.username, "password": admin.password,
-              "database": admin.database}
-    connection = await asyncpg.connect(**kwargs)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        yield admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    finally:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
 
 
 def settings_for(fake: FakeSlack, database_url: str, rate: float, concurrency: int) -> Settings:

@@ -1,5 +1,7 @@
 """Pacing and retries: a fan-out to 300 channels stays under the configured request rate at
-the server, and a message create whose answer was lost is retried without a duplicate."""
+the server, a message create whose answer was lost is retried without a duplicate, a global
+429 holds the request for its retry_after, and discord.py's per-route buckets are swept at
+constant cost per new bucket."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from itertools import pairwise
 
 import pytest
 
-from bot.adapters.discord.transport import RequestPacer
+from bot.adapters.discord.transport import RebasedHTTPClient, RequestPacer
 from bot.core.messages import Button, Message, MessageKind
 from bot.core.models import ChannelRef, ThreadRef
 from tests.adapters_discord.conftest import DiscordBot
@@ -130,3 +132,41 @@ async def test_a_thread_start_whose_answer_was_lost_is_retried_and_finds_the_thr
     assert len(bot.fake.rest("POST", starts)) == 2  # the retry was told the thread exists
     [thread] = bot.fake.threads()
     assert round_.thread.thread_id == thread["id"] == round_.message.message_id
+
+
+async def test_a_global_rate_limit_holds_the_request_for_its_retry_after_and_posts_once(bot: DiscordBot) -> None:
+    # Two requests a second, one at a time: the thread start right after the post is refused.
+    bot.fake.limit_rate(2.0, burst=1.0)
+
+    round_ = await bot.post_round()
+
+    starts = bot.fake.rest("POST", r"/channels/\d+/messages/\d+/threads")
+    assert bot.fake.rate_limited == 1 and len(starts) == 2
+    assert starts[1].at - starts[0].at >= 0.4  # discord.py waited the global retry_after
+    assert len(bot.fake.channel_messages(bot.channel_id)) == 1
+    [thread] = bot.fake.threads()
+    assert round_.thread is not None and round_.thread.thread_id == thread["id"]
+
+
+async def test_idle_rate_limit_buckets_are_still_dropped_in_sweeps_at_doubling_counts() -> None:
+    http = RebasedHTTPClient(asyncio.get_running_loop(), api_base_url="http://127.0.0.1:9/api/v10")
+
+    def idle_for_five_minutes() -> None:
+        for bucket in http._buckets.values():
+            bucket._last_request -= 301
+
+    for n in range(255):
+        http.get_ratelimit(f"route:{n}")
+    idle_for_five_minutes()
+    http.get_ratelimit("route:255")  # the 256th bucket sweeps, as in discord.py
+    assert list(http._buckets) == ["route:255"]
+
+    for n in range(256, 511):
+        http.get_ratelimit(f"route:{n}")  # 256 buckets, all active: a sweep that drops none
+    assert len(http._buckets) == 256
+    idle_for_five_minutes()
+    for n in range(511, 766):
+        http.get_ratelimit(f"route:{n}")
+    assert len(http._buckets) == 511  # no sweep before the count doubles...
+    http.get_ratelimit("route:766")
+    assert len(http._buckets) == 256  # ...then the idle ones go

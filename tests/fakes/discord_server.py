@@ -4,7 +4,9 @@
 in Discord's shapes with ``Content-Type: application/json`` and ``X-RateLimit-*`` headers,
 honours ``nonce`` + ``enforce_nonce``, serves message history (``before``/``after``/``limit``,
 newest first as Discord does) and members, and can be told to answer 429 (JSON ``retry_after``
-and a ``Via`` header), to answer late, or to drop a request after doing it. ``/attachments``
+and a ``Via`` header), to answer late, or to drop a request after doing it. For benchmarks it
+adds a ``latency`` to every REST answer and, with ``limit_rate``, a global rate limit
+(counted in ``rate_limited``). ``/attachments``
 is its CDN for files given to slash commands. ``/gateway`` speaks the gateway protocol
 (HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeat ACK, RESUME -> replay + RESUMED).
 Tests dispatch events, press buttons, submit modals and upload files through it, and read
@@ -17,6 +19,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import math
 import re
 import time
 import uuid
@@ -27,6 +30,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.limits import TokenBucket
+
 Json = dict[str, Any]
 
 API_PREFIX = "/api/v10"
@@ -36,6 +41,9 @@ ADMINISTRATOR, MANAGE_GUILD, MESSAGE_CONTENT_INTENT = 1 << 3, 1 << 5, 1 << 15
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38) | (1 << 31)
 NONCE_WINDOW = 300.0  # seconds within which an enforced nonce returns the first message
 INTERACTION_TYPES = {"command": 2, "component": 3, "autocomplete": 4, "modal": 5}
+#: Interaction callbacks and followups: authorized by the interaction's token, not the bot's,
+#: and not bound to the global rate limit (as Discord documents).
+INTERACTION_PREFIXES = ("/interactions/", "/webhooks/")
 HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 50, 100
 
 
@@ -130,6 +138,9 @@ class FakeDiscord:
         self.sessions: dict[str, Session] = {}
         self._nonces: dict[tuple[int, str], tuple[Json, float]] = {}
         self._faults: list[Fault] = []
+        self._bucket: TokenBucket | None = None
+        self.latency = 0.0  # seconds every REST answer takes, as a network round trip would
+        self.rate_limited = 0  # 429s served, by a fault or the global limit
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -221,6 +232,12 @@ class FakeDiscord:
         """Do the next matching request, then close the connection without answering."""
         self._faults.append(Fault(method, re.compile(path), "lose_response"))
 
+    def limit_rate(self, per_second: float, burst: float = 1.0) -> None:
+        """From now on (with a full bucket) answer REST calls beyond ``per_second`` on average
+        and ``burst`` back to back with Discord's global 429; interaction callbacks and
+        followups are exempt, as on Discord."""
+        self._bucket = TokenBucket.full(per_second, burst, time.monotonic())
+
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
             if fault.method == method and fault.path.fullmatch(path):
@@ -250,12 +267,26 @@ class FakeDiscord:
         self.requests.append(Recorded(time.monotonic(), request.method, path, body, files, query))
         await self._notify()
         if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
-                ("/interactions/", "/webhooks/")):
+                INTERACTION_PREFIXES):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
-        fault = self._take_fault(request.method, path)
+        # Counted on arrival, like a server's limiter; the answer, 429 or not, takes the latency.
+        wait = 0.0
+        if self._bucket is not None and not path.startswith(INTERACTION_PREFIXES):
+            wait = self._bucket.take(time.monotonic())
+        fault = None if wait else self._take_fault(request.method, path)  # kept for the retry
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if fault is not None and fault.kind == "rate_limit":
+            self.rate_limited += 1
             return _json({"message": "You are being rate limited.", "retry_after": fault.seconds,
                           "global": False}, 429, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+        if wait:
+            self.rate_limited += 1
+            # Discord's global 429; discord.py takes a 429 without ``Via`` for a Cloudflare ban.
+            return _json({"message": "You are being rate limited.", "retry_after": max(round(wait, 3), 0.001),
+                          "global": True}, 429,
+                         {"Retry-After": str(math.ceil(wait)), "X-RateLimit-Global": "true",
+                          "X-RateLimit-Scope": "global", "Via": "1.1 google"})
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
         status, payload = await self._route(request.method, path, body, query)

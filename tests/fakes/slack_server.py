@@ -26,6 +26,8 @@ from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.limits import TokenBucket
+
 Json = dict[str, Any]
 
 ACK_DEADLINE = 3.0  # Slack's: an envelope not acknowledged in 3 s counts as failed
@@ -51,16 +53,6 @@ class _Failure:
     retry_after: int | None
     error: str | None
     processed: bool = False  # a timeout after the request took effect (only the answer is lost)
-
-
-@dataclass
-class _Bucket:
-    """The fake's own rate limit: ``per_second`` on average, ``burst`` at once."""
-
-    per_second: float
-    burst: float
-    tokens: float
-    updated: float
 
 
 class AckTimeout(AssertionError):
@@ -97,7 +89,7 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._holds: dict[str, asyncio.Event] = {}
         self._holds_after: dict[str, asyncio.Event] = {}
-        self._bucket: _Bucket | None = None
+        self._bucket: TokenBucket | None = None
         self._random: tuple[float, tuple[str, ...], random.Random, frozenset[str] | None] | None = None
         self._closing = asyncio.Event()
         self._ts = itertools.count(1)
@@ -216,7 +208,7 @@ class FakeSlack:
     def limit_rate(self, per_second: float, burst: float = 1.0) -> None:
         """Answer 429 (Retry-After: 1) to Web API calls beyond ``per_second`` on average and
         ``burst`` at once, like Slack's per-method limits; ``rate_limited`` counts them."""
-        self._bucket = _Bucket(per_second, burst, burst, asyncio.get_running_loop().time())
+        self._bucket = TokenBucket.full(per_second, burst, asyncio.get_running_loop().time())
 
     def fail_randomly(self, fraction: float, *, kinds: tuple[str, ...] = ("429", "500", "timeout"),
                       seed: int = 6, methods: frozenset[str] | None = None) -> None:
@@ -409,14 +401,9 @@ class FakeSlack:
     def _failure_for(self, method: str) -> _Failure | None:
         if self._failures[method]:
             return self._failures[method].popleft()
-        if self._bucket is not None:
-            bucket, now = self._bucket, asyncio.get_running_loop().time()
-            bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.per_second)
-            bucket.updated = now
-            if bucket.tokens < 1:
-                self.rate_limited += 1
-                return _Failure(429, 1, None)
-            bucket.tokens -= 1
+        if self._bucket is not None and self._bucket.take(asyncio.get_running_loop().time()):
+            self.rate_limited += 1
+            return _Failure(429, 1, None)
         if self._random is not None:
             fraction, kinds, rng, methods = self._random
             if (methods is None or method in methods) and rng.random() < fraction:
