@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time as time_module
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -62,6 +63,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REVEAL_LEASE = timedelta(minutes=10)
+# Threads whose round is kept in memory (least recently answered first out): a few days of
+# rounds for thousands of channels, a few MB.
+THREADS_REMEMBERED = 20_000
 
 
 class Grader(Protocol):
@@ -141,6 +145,7 @@ class Core:
         self._confirmations: Batch[tuple[int, MessageRef, ThreadRef | None], Round | None] = Batch(
             repository.mark_posted_many)
         self._replies: Batch[ReplyDraft, Reply | None] = Batch(repository.add_replies)
+        self._thread_rounds: OrderedDict[ThreadRef, Round] = OrderedDict()  # see ``round_in_thread``
         self._reveal_claims: Batch[int, Round | None] = Batch(self._claim_reveals)
         self._reveals_done: Batch[int, None] = Batch(self._finish_reveals)
         self._handlers: dict[type, Callable[..., Awaitable[list[Response]]]] = {
@@ -370,10 +375,26 @@ class Core:
     def is_admin(self, actor: Actor) -> bool:
         return actor.is_admin or actor.user.key in self.settings.admins
 
+    async def round_in_thread(self, thread: ThreadRef) -> Round | None:
+        """The round whose answers go in ``thread``. A round that opened its own thread
+        (every daily question) keeps it for good, so it is remembered after the first
+        look; a study thread moves on to the session's next round and is looked up each
+        time."""
+        known = self._thread_rounds.get(thread)
+        if known is not None:
+            self._thread_rounds.move_to_end(thread)
+            return known
+        round_ = await self.repo.round_by_thread(thread)
+        if round_ is not None and round_.message is not None and round_.message.message_id == thread.thread_id:
+            self._thread_rounds[thread] = round_
+            if len(self._thread_rounds) > THREADS_REMEMBERED:
+                self._thread_rounds.popitem(last=False)
+        return round_
+
     # --- inbound events ------------------------------------------------------------------
 
     async def _on_thread_reply(self, event: ThreadReplyCreated) -> list[Response]:
-        round_ = await self.repo.round_by_thread(event.thread)
+        round_ = await self.round_in_thread(event.thread)
         question = await self.question(round_.question_id) if round_ else None
         if round_ is None or question is None or not event.text.strip():
             return []
@@ -385,7 +406,7 @@ class Core:
         return []
 
     async def _on_thread_edit(self, event: ThreadReplyEdited) -> list[Response]:
-        round_ = await self.repo.round_by_thread(event.thread)
+        round_ = await self.round_in_thread(event.thread)
         question = await self.question(round_.question_id) if round_ else None
         if round_ is None or question is None:
             return []
@@ -398,7 +419,7 @@ class Core:
         return []
 
     async def _on_thread_delete(self, event: ThreadReplyDeleted) -> list[Response]:
-        round_ = await self.repo.round_by_thread(event.thread)
+        round_ = await self.round_in_thread(event.thread)
         if round_ is not None:
             await self.repo.delete_reply(round_.id, event.message_id, self.clock.now())
         return []

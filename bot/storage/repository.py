@@ -48,9 +48,10 @@ _POSTED = RoundStatus.OPEN.value
 
 def _insert_skipping_duplicates(session: AsyncSession, table: type[Base]) -> Insert:
     """INSERT that leaves out a row violating a unique key instead of failing (both
-    dialects spell it ON CONFLICT DO NOTHING), so one transaction can insert many."""
+    dialects spell it ON CONFLICT DO NOTHING), so one transaction can insert many. On the
+    table, not the mapped class: plain rows in, plain rows out, no ORM bookkeeping."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    return dialect.insert(table.__table__).on_conflict_do_nothing()
 
 
 async def _insert_new(
@@ -71,15 +72,17 @@ async def _insert_new(
             keyed.setdefault(values, index)
     id_column = table.__table__.c.id
     key_columns = [table.__table__.c[column] for column in key]
-    for chunk in chunks(list(keyed.values()), 100):
+    if keyed:
+        # One statement for any number of rows (an executemany that SQLAlchemy sends as
+        # multi-row INSERTs), so it is compiled once, not once per batch size.
         made = await session.execute(
-            _insert_skipping_duplicates(session, table).values([rows[i] for i in chunk])
-            .returning(id_column, *key_columns)
+            _insert_skipping_duplicates(session, table).returning(id_column, *key_columns),
+            [rows[i] for i in keyed.values()],
         )
         for new_id, *values in made:
             ids[keyed[tuple(values)]] = new_id
     for index in loose:
-        ids[index] = await session.scalar(insert(table).values(rows[index]).returning(id_column))
+        ids[index] = await session.scalar(insert(table.__table__).values(rows[index]).returning(id_column))
     return ids
 
 

@@ -245,7 +245,7 @@ class Listeners:
         if change is None:
             return
         # Only replies in a round's thread matter; others cost no users.info call.
-        if await self.core.repo.round_by_thread(change.thread) is None:
+        if await self.core.round_in_thread(change.thread) is None:
             return
         actor = None
         if change.change != "deleted" and change.user_id:
