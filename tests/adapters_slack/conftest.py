@@ -83,7 +83,7 @@ class SlackBot:
     # --- what Slack sends ---------------------------------------------------------------------
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,
-                    retry: int | None = None) -> None:
+                    retry: int | None = None, drain: bool = True) -> None:
         self._events += 1
         body = {
             "token": "legacy", "team_id": self.team, "api_app_id": "A0APP", "type": "event_callback",
@@ -97,11 +97,13 @@ class SlackBot:
             headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
             status, _ = await self.http_post(json.dumps(body).encode(), "application/json", headers)
             assert status == 200
-        await self.adapter.drain(timeout=10)
+        if drain:
+            await self.adapter.drain(timeout=10)
 
-    async def reply(self, thread_ts: str, ts: str, text: str, user: str = MEMBER, **extra: Any) -> None:
+    async def reply(self, thread_ts: str, ts: str, text: str, user: str = MEMBER, *, drain: bool = True,
+                    **extra: Any) -> None:
         await self.event({"type": "message", "user": user, "text": text, "ts": ts, "thread_ts": thread_ts,
-                          "channel_type": "channel", **extra})
+                          "channel_type": "channel", **extra}, drain=drain)
 
     async def command(self, text: str, user: str = MEMBER, *, channel: str = CHANNEL, drain: bool = True) -> Delivery:
         """Run ``/interview text``; 

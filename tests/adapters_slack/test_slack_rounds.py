@@ -203,3 +203,16 @@ async def test_admins_from_config_and_the_users_info_cache(make_slack_bot, clock
     assert lookups() == 2
     assert (await bot.core.repo.get_round(third.id)).is_open
     assert "Only admins" in bot.fake.calls_to("chat.postEphemeral")[-1]["text"]
+
+
+async def test_replies_from_one_person_arriving_together_look_them_up_once(make_slack_bot) -> None:
+    bot = await make_slack_bot()
+    round_ = await bot.post_round()
+    bot.fake.latency = 0.05  # the lookups overlap
+    for n in range(5):
+        await bot.reply(round_.thread.thread_id, f"1700000100.00000{n}", f"早停 {n}", drain=False)
+    await bot.adapter.drain(timeout=10)
+    assert [c["user"] for c in bot.fake.calls_to("users.info")] == [MEMBER]
+    replies = await bot.core.repo.replies_for_round(round_.id)
+    assert sorted(r.text for r in replies) == [f"早停 {n}" for n in range(5)]
+    assert {r.user_name for r in replies} == {"Ann"}

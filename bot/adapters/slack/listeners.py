@@ -2,7 +2,7 @@
 and pack files shared with the bot, each acknowledged at once and then handed to the core.
 
 Every listener acks first (Slack wants an answer within 3 s) and does the slow work after,
-at most ``WORK_AT_ONCE`` at a time; the work runs as a task the adapter can wait for
+at most ``WORK_AT_ONCE`` at a time (thread replies: ``MESSAGES_AT_ONCE``); the work runs as a task the adapter can wait for
 (``drain``) before shutting down.
 """
 
@@ -79,6 +79,10 @@ _NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived
 # Requests whose work (users.info, the core, the answer) runs at once; the rest have been
 # acknowledged and wait. Below the database pool's 15 connections, which the scheduler shares.
 WORK_AT_ONCE = 10
+# Thread replies apart, and more of them: a reply mostly waits (a first users.info, the
+# group commit of its row) and holds a database connection only for that commit, which it
+# shares with the replies stored alongside it.
+MESSAGES_AT_ONCE = 50
 
 
 class Listeners:
@@ -105,6 +109,7 @@ class Listeners:
         # The work after an ack waits its turn, so that a burst of requests is acknowledged
         # first instead of every acknowledgement queueing behind the work of the others.
         self._work = asyncio.Semaphore(WORK_AT_ONCE)
+        self._message_work = asyncio.Semaphore(MESSAGES_AT_ONCE)
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.on_command)
@@ -233,7 +238,7 @@ class Listeners:
         if not self.seen.first_time(body.get("event_id")):
             log.debug("event %s delivered again (retry %s); already handled", body.get("event_id"), retry)
             return
-        async with self._work:
+        async with self._message_work:
             await self._message(body)
 
     async def _message(self, body: Payload) -> None:

@@ -1,11 +1,13 @@
 """Who a Slack user is for the core: display name and admin status, from ``users.info``.
 
 Admins are workspace admins and owners, plus ``slack:<id>`` entries of ``bot.admins``;
-answers are cached for ``admin_cache_seconds`` of the core's clock. Fails closed.
+answers are cached for ``admin_cache_seconds`` of the core's clock, and events from one
+person arriving together share one call. Fails closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +38,7 @@ class UserDirectory:
         self.ttl = ttl
         self.config_admins = config_admins
         self._cache: dict[str, _Known] = {}
+        self._asking: dict[str, asyncio.Future[_Known | None]] = {}
 
     async def actor(self, team_id: str, user_id: str, fallback_name: str | None = None) -> Actor:
         known = await self._lookup(user_id)
@@ -45,10 +48,17 @@ class UserDirectory:
         return Actor(user, known.name, is_admin=known.workspace_admin or user.key in self.config_admins)
 
     async def _lookup(self, user_id: str) -> _Known | None:
-        now = self.clock.now()
         cached = self._cache.get(user_id)
-        if cached is not None and cached.expires > now:
+        if cached is not None and cached.expires > self.clock.now():
             return cached
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = self._asking[user_id] = asyncio.ensure_future(self._ask(user_id))
+            asking.add_done_callback(lambda _: self._asking.pop(user_id, None))
+        return await asyncio.shield(asking)  # one caller giving up does not cancel the others' call
+
+    async def _ask(self, user_id: str) -> _Known | None:
+        now = self.clock.now()
         try:
             response = await self.client.users_info(user=user_id)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
