@@ -20,9 +20,10 @@ R = TypeVar("R")
 class Batch(Generic[T, R]):
     """Feeds queued items to ``run`` a batch at a time, one batch after the other.
 
-    ``run`` returns one result per item, in order. When it raises, every caller in that
-    batch gets the exception (the batch is one transaction: none of it happened). A caller
-    that stops waiting does not stop its item: it may still be carried out.
+    ``run`` returns one result per item, in order. When it raises for a batch of several,
+    each item is tried again alone (the batch is one transaction: none of it happened), so
+    that one bad item fails only its own caller. A caller that stops waiting does not stop
+    its item: it may still be carried out.
     """
 
     def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_size: int = 100) -> None:
@@ -47,22 +48,28 @@ class Batch(Generic[T, R]):
         await asyncio.sleep(0)
         while self._queue:
             taken, self._queue = self._queue[:self.max_size], self._queue[self.max_size:]
-            try:
-                results = await self._run([item for item, _ in taken])
-                if len(results) != len(taken):
-                    raise RuntimeError(f"batch of {len(taken)} answered with {len(results)} results")
-            except asyncio.CancelledError:
-                for _, future in taken + self._queue:
-                    future.cancel()
-                self._queue = []
-                raise
-            except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
-                for _, future in taken:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            finally:
-                self.batches += 1
-            for (_, future), result in zip(taken, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+            await self._carry_out(taken)
+
+    async def _carry_out(self, taken: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            results = await self._run([item for item, _ in taken])
+            if len(results) != len(taken):
+                raise RuntimeError(f"batch of {len(taken)} answered with {len(results)} results")
+        except asyncio.CancelledError:
+            for _, future in taken + self._queue:
+                future.cancel()
+            self._queue = []
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed to the caller it concerns
+            if len(taken) > 1:
+                for pair in taken:
+                    await self._carry_out([pair])
+                return
+            if not taken[0][1].done():
+                taken[0][1].set_exception(exc)
+            return
+        finally:
+            self.batches += 1
+        for (_, future), result in zip(taken, results, strict=True):
+            if not future.done():
+                future.set_result(result)

@@ -7,7 +7,7 @@ platform library, SQLAlchemy or APScheduler.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -229,10 +229,13 @@ class Repository(Protocol):
         """Each channel's current rotation cycle and the question ids used in it."""
         ...
 
-    async def claim_reveals(self, round_ids: Sequence[int], now: datetime, lease: timedelta) -> list[Round | None]:
+    async def claim_reveals(
+        self, round_ids: Sequence[int], now: datetime, lease: timedelta, platforms: Iterable[str] | None = None
+    ) -> list[Round | None]:
         """Claim open rounds' reveals for ``lease``, in one transaction; None in place of
-        a round not open, or whose reveal another claimed and that claim is still live. A
-        claim whose holder died expires and can be taken again."""
+        a round not open, whose reveal another claimed and that claim is still live, or
+        (with ``platforms``) on another platform. A claim whose holder died expires and
+        can be taken again."""
         ...
 
     async def finish_reveals(self, round_ids: Sequence[int], now: datetime) -> None: ...

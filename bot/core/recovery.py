@@ -37,6 +37,8 @@ class Recovery:
         core = self.core
         finished = []
         for stale in await core.repo.stale_posts(core.clock.now()):
+            if stale.channel.platform not in core.platforms:
+                continue  # an instance that runs its platform finishes it
             round_ = await core.repo.take_over_post(stale.id, core.clock.now(), POST_LEASE)
             if round_ is None:
                 continue  # another instance is on it, or it was confirmed meanwhile
@@ -45,7 +47,13 @@ class Recovery:
                             round_.id, round_.channel.key, round_.created_at.isoformat())
                 await core.repo.skip_round(round_.id, core.clock.now())
                 continue
-            if await self._finish_post(round_):
+            try:
+                done = await self._finish_post(round_)
+            except Exception:  # noqa: BLE001 - one channel's failure must not stop the others
+                log.exception("could not finish the post of round %s in %s; tried again when its claim runs out",
+                              round_.id, round_.channel.key)
+                continue
+            if done:
                 finished.append(round_.id)
         return finished
 

@@ -237,9 +237,9 @@ class Core:
         disabled = await self.repo.disabled_packs_for(channels)
         cycles = await self.repo.asked_in_cycles(channels)
         now = self.clock.now()
-        chosen: list[tuple[RoundRequest, Question]] = []
+        chosen: list[tuple[int, Question]] = []
         claims: list[RoundClaim] = []
-        for request in requests:
+        for index, request in enumerate(requests):
             schedule = request.subscription.schedule if request.subscription else self.settings.default_schedule
             tags = request.tags if request.tags is not None else (
                 request.subscription.tags if request.subscription else ())
@@ -248,18 +248,19 @@ class Core:
                 continue
             question, cycle = picked
             reveal_after = request.reveal_after if request.reveal_after is not None else schedule.reveal_after
-            chosen.append((request, question))
+            chosen.append((index, question))
             claims.append(RoundClaim(request.channel, question.id, cycle, request.scheduled_day,
                                      now + reveal_after, request.study_id))
         claimed = await self.repo.claim_rounds(claims, now, POST_LEASE) if claims else []
-        by_request: dict[int, ClaimedRound] = {}
-        for (request, question), round_ in zip(chosen, claimed, strict=True):
+        results: list[ClaimedRound | None] = [None] * len(requests)
+        for (index, question), round_ in zip(chosen, claimed, strict=True):
+            request = requests[index]
             if round_ is None:
                 log.info("round for %s on %s already claimed; not posting again",
                          request.channel.key, request.scheduled_day)
                 continue
-            by_request[id(request)] = ClaimedRound(round_, question, request.subscription)
-        return [by_request.get(id(request)) for request in requests]
+            results[index] = ClaimedRound(round_, question, request.subscription)
+        return results
 
     async def post_claimed(self, claimed: ClaimedRound, *, thread: ThreadRef | None = None,
                            title: str | None = None) -> Round:
@@ -312,7 +313,8 @@ class Core:
             )
 
     async def _claim_reveals(self, round_ids: list[int]) -> list[Round | None]:
-        return await self.repo.claim_reveals(round_ids, self.clock.now(), REVEAL_LEASE)
+        # Only rounds of platforms connected here: another instance reveals the others.
+        return await self.repo.claim_reveals(round_ids, self.clock.now(), REVEAL_LEASE, platforms=self.platforms)
 
     async def _finish_reveals(self, round_ids: list[int]) -> list[None]:
         await self.repo.finish_reveals(round_ids, self.clock.now())
@@ -323,11 +325,7 @@ class Core:
         round_ = await self._reveal_claims.submit(round_id)
         if round_ is None:
             return False
-        platform = self.platforms.get(round_.channel.platform)
-        if platform is None:
-            # Left to an instance that runs the platform, once this claim runs out.
-            log.warning("not revealing round %s here: %s is not connected", round_id, round_.channel.platform)
-            return False
+        platform = self.platforms[round_.channel.platform]  # claimed only when connected here
         question = await self.question(round_.question_id)
         if question is None:
             log.error("cannot reveal round %s: its question %s is gone", round_id, round_.question_id)

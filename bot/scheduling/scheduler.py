@@ -136,7 +136,8 @@ class RoundScheduler:
 
     def subscription_changed(self, subscription: Subscription) -> None:
         job_id = f"post:{subscription.channel.key}"
-        if subscription.paused:
+        # No job for a platform not connected here: an instance that runs it posts.
+        if subscription.paused or subscription.channel.platform not in self.core.platforms:
             if self.scheduler.get_job(job_id):
                 self.scheduler.remove_job(job_id)
             return

@@ -57,10 +57,14 @@ def _insert_skipping_duplicates(session: AsyncSession, table: type[Base]) -> Ins
 async def _insert_new(
     session: AsyncSession, table: type[Base], rows: Sequence[dict[str, object]], key: tuple[str, ...]
 ) -> list[int | None]:
-    """Insert ``rows``, one multi-row INSERT per chunk, leaving out a row whose unique
-    ``key`` is taken already or repeats an earlier row's; the new ids, in order, None for
-    those left out. The returned key columns tell which rows went in. A row with a NULL in
-    its key never collides; those are inserted one by one (there are few at a time)."""
+    """Insert ``rows`` in one executemany, leaving out a row whose unique ``key`` is taken
+    already or repeats an earlier row's; the new ids, in order, None for those left out.
+    The returned key columns tell which rows went in. A row with a NULL in its key never
+    collides; those are inserted one by one (there are few at a time).
+
+    Rows go in key order: on PostgreSQL an insert waits for another transaction that
+    inserted the same key, so two instances claiming overlapping batches in different
+    orders could deadlock; in one order they queue."""
     ids: list[int | None] = [None] * len(rows)
     keyed: dict[tuple[object, ...], int] = {}
     loose = []
@@ -77,7 +81,7 @@ async def _insert_new(
         # multi-row INSERTs), so it is compiled once, not once per batch size.
         made = await session.execute(
             _insert_skipping_duplicates(session, table).returning(id_column, *key_columns),
-            [rows[i] for i in keyed.values()],
+            [rows[keyed[values]] for values in sorted(keyed)],  # type: ignore[type-var]
         )
         for new_id, *values in made:
             ids[keyed[tuple(values)]] = new_id
@@ -336,15 +340,20 @@ class SqlRepository(PracticeLedger, PackLedger):
     async def claim_reveal(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
         return (await self.claim_reveals([round_id], now, lease))[0]
 
-    async def claim_reveals(self, round_ids: Sequence[int], now: datetime, lease: timedelta) -> list[Round | None]:
+    async def claim_reveals(
+        self, round_ids: Sequence[int], now: datetime, lease: timedelta, platforms: Iterable[str] | None = None
+    ) -> list[Round | None]:
         """Claim the reveals of open rounds for ``lease``, in one transaction; None in
-        place of a round not open, claimed by another whose claim is still live, or
-        named twice."""
+        place of a round not open, claimed by another whose claim is still live, named
+        twice, or (with ``platforms``) on a platform not among them."""
+        in_channels = (RoundRow.channel_id.in_(select(ChannelRow.id).where(ChannelRow.platform.in_(list(platforms))))
+                       if platforms is not None else RoundRow.channel_id.is_not(None))
         async with self._sessions.begin() as session:
             claimed = set(await session.scalars(
                 update(RoundRow)
                 .where(
                     RoundRow.id.in_(set(round_ids)),
+                    in_channels,
                     RoundRow.status == _POSTED,
                     or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
                 )

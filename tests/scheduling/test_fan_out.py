@@ -41,15 +41,16 @@ async def test_two_hundred_jobs_firing_together_post_once_each_in_few_transactio
     channels = await subscribe(bot, 200)
     clock.set(MONDAY_0930)
     begun = count_transactions(bot)
-    # Ten jobs fire twice (two schedulers, or a coalesced misfire): still one post each.
-    fired = channels + channels[:10]
+    # Ten jobs fire twice (two schedulers, or a coalesced misfire), in the same batch as
+    # their first run and in a later one: still one post each.
+    fired = [c for c in channels[:10] for _ in (1, 2)] + channels[10:] + channels[:10]
     outcomes = await asyncio.gather(*(bot.app.scheduler.run_post(c) for c in fired))
 
     posted = [o for o in outcomes if o.outcome == "posted"]
     assert sorted(o.channel.channel for o in posted) == sorted(c.channel for c in channels)
     first_ids = {o.channel: o.round_id for o in posted}
-    assert [(o.outcome, o.round_id) for o in outcomes[200:]] == [
-        ("already-posted", first_ids[c]) for c in channels[:10]]
+    again = outcomes[1:20:2] + outcomes[210:]
+    assert [(o.outcome, o.round_id) for o in again] == [("already-posted", first_ids[c]) for c in channels[:10] * 2]
     assert bot.out.getvalue().count("Question of the day") == 200
     stored = await bot.core.repo.rounds_for_days([(c, MONDAY_0930.date()) for c in channels])
     assert len(stored) == 200 and all(r.is_open and r.message is not None for r in stored.values())
@@ -94,3 +95,11 @@ async def test_a_channel_on_a_platform_this_instance_does_not_run_is_left_to_one
     assert await bot.app.scheduler.reveal_overdue() == []
     assert await bot.core.reveal_round(claimed.id) is False
     assert (await bot.core.repo.get_round(claimed.id)).is_open
+    # Nothing was claimed on the way: the Discord instance reveals it now.
+    assert await bot.core.repo.claim_reveal(claimed.id, clock.now(), timedelta(minutes=10)) is not None
+    # Nor is a Discord post whose claim ran out taken over here.
+    stale = await bot.core.repo.claim_round(discord, "evaluation", 0, None, clock.now(), clock.now(),
+                                            lease=timedelta(minutes=1))
+    clock.advance(timedelta(minutes=2))
+    assert await bot.core.recovery.recover_posts() == []
+    assert await bot.core.repo.take_over_post(stale.id, clock.now(), timedelta(minutes=10)) is not None

@@ -77,11 +77,11 @@ COMMAND = "/interview"
 
 _NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Requests whose work (users.info, the core, the answer) runs at once; the rest have been
-# acknowledged and wait. Below the database pool's 15 connections, which the scheduler shares.
+# acknowledged and wait. Few, so that a burst of commands is acknowledged first.
 WORK_AT_ONCE = 10
-# Thread replies apart, and more of them: a reply mostly waits (a first users.info, the
-# group commit of its row) and holds a database connection only for that commit, which it
-# shares with the replies stored alongside it.
+# Thread replies apart, and more of them: a reply mostly waits (a person's first
+# users.info, the group commit its row shares with the replies stored alongside it). The
+# database pool is smaller; a reply waiting for a connection waits without blocking.
 MESSAGES_AT_ONCE = 50
 
 
