@@ -112,7 +112,7 @@ async def _practice(core: Core, event: CommandInvoked, _c: Command, subscription
         return [private_reply(t("round.no_questions", language, tags=""))]
     question, due = picked
     await core.repo.start_practice(event.actor.user, question.id, core.clock.now())
-    timezone = subscription.schedule.timezone if subscription else core.settings.default_schedule.timezone
+    timezone = core.schedule_of(subscription).timezone
     return [Response(views.practice_message(question, due, core.clock.now(), language, timezone), private=True)]
 
 

@@ -98,9 +98,7 @@ class Learning:
     async def streak(self, channel: ChannelRef, user: UserRef) -> int:
         subscription = await self.core.repo.get_subscription(channel)
         prefs = await self.core.repo.get_prefs(user)
-        timezone = (prefs.timezone if prefs else None) or (
-            subscription.schedule.timezone if subscription else self.core.settings.default_schedule.timezone
-        )
+        timezone = (prefs.timezone if prefs else None) or self.core.schedule_of(subscription).timezone
         weekdays = subscription.schedule.days if subscription else frozenset(range(7))
         answered = await self.core.repo.answer_times(channel, user)
         return streak_length(answered, weekdays, timezone, self.rollover, self.core.clock.now())
@@ -114,7 +112,7 @@ class Learning:
         """(day, answers, distinct people) for each of the last ``days`` days, in the
         channel's timezone."""
         subscription = await self.core.repo.get_subscription(channel)
-        timezone = subscription.schedule.timezone if subscription else self.core.settings.default_schedule.timezone
+        timezone = self.core.schedule_of(subscription).timezone
         now = self.core.clock.now()
         today = now.astimezone(ZoneInfo(timezone)).date()
         first = today - timedelta(days=days - 1)

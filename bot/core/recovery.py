@@ -73,7 +73,7 @@ class Recovery:
             posted, thread = found
             log.info("round %s was posted before the crash (%s); confirming it", round_.id, posted.message_id)
         else:
-            schedule = subscription.schedule if subscription else core.settings.default_schedule
+            schedule = core.schedule_of(subscription)
             posted = await platform.post_message(
                 round_.channel, views.question_message(round_, question, language, schedule.timezone))
             thread = None

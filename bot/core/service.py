@@ -203,7 +203,7 @@ class Core:
         question of the week, the weekly summary (tied to the day's claim, so once)."""
         round_ = await self.post_claimed(claimed)
         day, subscription = round_.scheduled_day, claimed.subscription
-        schedule = subscription.schedule if subscription else self.settings.default_schedule
+        schedule = self.schedule_of(subscription)
         if day is not None and self._starts_week(schedule, day):
             week_start = datetime.combine(day - timedelta(days=7), time(0, 0), ZoneInfo(schedule.timezone))
             await self._post_weekly_summary(round_.channel, self.language_of(subscription), week_start)
@@ -240,7 +240,7 @@ class Core:
         chosen: list[tuple[int, Question]] = []
         claims: list[RoundClaim] = []
         for index, request in enumerate(requests):
-            schedule = request.subscription.schedule if request.subscription else self.settings.default_schedule
+            schedule = self.schedule_of(request.subscription)
             tags = request.tags if request.tags is not None else (
                 request.subscription.tags if request.subscription else ())
             picked = self._next_question(request.channel, tags, disabled[request.channel], *cycles[request.channel])
@@ -270,7 +270,7 @@ class Core:
         channel = round_.channel
         platform = self.platforms[channel.platform]
         language = self.language_of(claimed.subscription)
-        schedule = claimed.subscription.schedule if claimed.subscription else self.settings.default_schedule
+        schedule = self.schedule_of(claimed.subscription)
         message = views.question_message(round_, question, language, schedule.timezone, title=title)
         try:
             if thread is not None:
@@ -365,6 +365,10 @@ class Core:
             return hashlib.sha256(f"{channel.key}|{cycle}|{q.id}".encode()).hexdigest()
 
         return min(remaining, key=order), cycle
+
+    def schedule_of(self, subscription: Subscription | None) -> Schedule:
+        """The channel's schedule: its own, or the default one for a channel without."""
+        return subscription.schedule if subscription else self.settings.default_schedule
 
     def language_of(self, subscription: Subscription | None) -> str:
         """The channel's interface language."""
@@ -496,7 +500,7 @@ class Core:
         if prefs and prefs.timezone:
             return prefs.timezone
         subscription = await self.repo.get_subscription(channel)
-        return (subscription.schedule if subscription else self.settings.default_schedule).timezone
+        return self.schedule_of(subscription).timezone
 
     async def _language_for(self, actor: Actor, subscription: Subscription | None) -> str:
         """A person's own language for what only they see, else the channel's."""
