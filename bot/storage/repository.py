@@ -346,18 +346,17 @@ class SqlRepository(PracticeLedger, PackLedger):
         """Claim the reveals of open rounds for ``lease``, in one transaction; None in
         place of a round not open, claimed by another whose claim is still live, named
         twice, or (with ``platforms``) on a platform not among them."""
-        in_channels = (RoundRow.channel_id.in_(select(ChannelRow.id).where(ChannelRow.platform.in_(list(platforms))))
-                       if platforms is not None else RoundRow.channel_id.is_not(None))
+        claimable = [
+            RoundRow.id.in_(set(round_ids)),
+            RoundRow.status == _POSTED,
+            or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
+        ]
+        if platforms is not None:
+            claimable.append(RoundRow.channel_id.in_(
+                select(ChannelRow.id).where(ChannelRow.platform.in_(list(platforms)))))
         async with self._sessions.begin() as session:
             claimed = set(await session.scalars(
-                update(RoundRow)
-                .where(
-                    RoundRow.id.in_(set(round_ids)),
-                    in_channels,
-                    RoundRow.status == _POSTED,
-                    or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
-                )
-                .values(reveal_claimed_until=now + lease)
+                update(RoundRow).where(*claimable).values(reveal_claimed_until=now + lease)
                 .returning(RoundRow.id)
             ))
             rows = await session.execute(
