@@ -36,6 +36,23 @@ from bot.core.models import (
 # --- outbound: what the core asks a platform to do -------------------------------------
 
 
+class ChannelUnavailable(Exception):
+    """A platform call failed because of the channel itself: the bot was removed from it,
+    it was archived or deleted, a thread is gone, access was taken away. Adapters raise it
+    (never a raw platform error) so the core can tell one channel's trouble from an outage.
+
+    ``permanent`` is True when trying again will not help until a person acts (Slack's
+    ``channel_not_found``, ``not_in_channel``, ``is_archived``; Discord's 403 and 404 for a
+    channel); ``reason`` is the platform's short code, safe to log and to show an admin."""
+
+    def __init__(self, channel_key: str, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(f"{channel_key}: {reason}")
+        self.channel_key = channel_key
+        self.reason = reason
+        self.permanent = permanent
+
+
+
 class ChatPlatform(Protocol):
     name: str
 
