@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol, TextIO
 
 from sqlalchemy import text
@@ -105,9 +106,11 @@ async def build_app(
             study_count=settings.practice.study_count,
             study_answer_minutes=settings.practice.study_answer_minutes,
             post_grace=settings.schedule.grace,
+            lease=timedelta(seconds=settings.cluster.lease_seconds),
         ),
     )
-    scheduler = RoundScheduler(core, clock, settings.schedule.grace)
+    scheduler = RoundScheduler(core, clock, settings.schedule.grace,
+                               sweep_every=timedelta(seconds=settings.cluster.sweep_seconds))
     console = None
     if console_out is not None:
         console = ConsoleAdapter(core, console_out, channel=settings.console.channel, user=settings.console.user,

@@ -99,6 +99,14 @@ class PracticeSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """How instances sharing one database take over each other's work."""
+
+    sweep_seconds: float = 20.0
+    lease_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class OpsSettings:
     enabled: bool = False
     host: str = "127.0.0.1"
@@ -153,6 +161,7 @@ class Settings:
     schedule: ScheduleDefaults = field(default_factory=ScheduleDefaults)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     ops: OpsSettings = field(default_factory=OpsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
@@ -260,6 +269,16 @@ def _positive_float(value: object) -> float:
     if number is None or number <= 0:
         raise ValueError(f"expected a number greater than 0, got {value!r}")
     return number
+
+
+def _float_between(low: float, high: float) -> _Parser:
+    def parse(value: object) -> float:
+        number = _positive_float(value)
+        if not low <= number <= high:
+            raise ValueError(f"expected a number from {low:g} to {high:g}, got {value!r}")
+        return number
+
+    return parse
 
 
 def _archive_minutes(value: object) -> int:
@@ -402,6 +421,10 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "study_count": _Key("study_count", _int_between(1, 20)),
         "study_answer_minutes": _Key("study_answer_minutes", _int_between(1, 60)),
         "charts_dir": _Key("charts_dir", _path),
+    },
+    "cluster": {
+        "sweep_seconds": _Key("sweep_seconds", _float_between(0.5, 300)),
+        "lease_seconds": _Key("lease_seconds", _float_between(1, 600)),
     },
     "ops": {
         "enabled": _Key("enabled", _bool),

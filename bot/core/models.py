@@ -71,6 +71,9 @@ class Subscription:
     tags: tuple[str, ...] = ()
     paused: bool = False
     language: str | None = None
+    # Set when the bot paused the schedule itself (it can no longer post in the channel):
+    # the platform's reason, e.g. "not_in_channel". None for a pause by an admin.
+    paused_reason: str | None = None
 
 
 class RoundStatus(str, enum.Enum):

@@ -197,6 +197,27 @@ class Repository(Protocol):
 
     async def list_subscriptions(self) -> list[Subscription]: ...
 
+    async def subscription_revision(self) -> int:
+        """The newest schedule revision: every save, on any instance, takes the next one."""
+        ...
+
+    async def subscriptions_changed_since(self, revision: int) -> tuple[list[Subscription], int]:
+        """Schedules saved after ``revision``, and the newest revision among them."""
+        ...
+
+    async def record_channel_failure(
+        self, channel: ChannelRef, reason: str, now: datetime, backoff: Sequence[timedelta], *, permanent: bool
+    ) -> int:
+        """Hold a failing channel off (every instance alike); returns its permanent
+        failures in a row."""
+        ...
+
+    async def channels_held_off(self, now: datetime) -> set[ChannelRef]: ...
+
+    async def pause_failing_channel(self, channel: ChannelRef, reason: str, now: datetime) -> Subscription | None:
+        """Pause the schedule of a channel the bot cannot post in and close its open rounds."""
+        ...
+
     async def subscriptions_for(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, Subscription]:
         """The subscriptions of those channels that have one, in one read."""
         ...
@@ -257,6 +278,14 @@ class Repository(Protocol):
 
     async def finish_reveals(self, round_ids: Sequence[int], now: datetime) -> None: ...
 
+    async def due_reveals(self, now: datetime, platforms: Iterable[str], limit: int = 500) -> list[Round]:
+        """Open rounds whose reveal is due and held by no live claim (a dead instance's)."""
+        ...
+
+    async def renew_claims(self, posts: Sequence[int], reveals: Sequence[int], until: datetime) -> None: ...
+
+    async def release_reveal(self, round_id: int) -> None: ...
+
     async def skip_round(self, round_id: int, now: datetime) -> bool: ...
 
     async def add_replies(self, drafts: Sequence[ReplyDraft]) -> list[Reply | None]:
@@ -292,6 +321,10 @@ class Repository(Protocol):
     async def running_studies(self) -> list[StudySession]: ...
 
     async def end_study(self, study_id: int, status: StudyStatus, now: datetime) -> bool: ...
+
+    async def claim_study_advance(self, study_id: int, now: datetime, until: datetime | None) -> bool:
+        """Take (or with None give up) the right to post a session's next question."""
+        ...
 
     async def study_rounds(self, study_id: int) -> list[Round]: ...
 

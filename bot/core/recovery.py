@@ -20,26 +20,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# How long a claimed post belongs to its instance. Long enough for a fan-out queued behind
-# the platform's rate limit (at 10 posts/s, 6,000 channels); a takeover checks the platform
-# for the post before making it anyway.
-POST_LEASE = timedelta(minutes=10)
-
-
 class Recovery:
     def __init__(self, core: Core, grace: timedelta) -> None:
         self.core = core
         self.grace = grace
 
     async def recover_posts(self) -> list[int]:
-        """Finish every post whose claim ran out: found on the platform -> confirm it;
-        not found -> post it now; claimed longer ago than the grace window -> give it up."""
+        """Finish every post whose claim ran out (its instance died, or lost the database
+        for longer than a lease): found on the platform -> confirm it; not found -> post
+        it now; claimed longer ago than the grace window -> give it up."""
         core = self.core
         finished = []
         for stale in await core.repo.stale_posts(core.clock.now()):
             if stale.channel.platform not in core.platforms:
                 continue  # an instance that runs its platform finishes it
-            round_ = await core.repo.take_over_post(stale.id, core.clock.now(), POST_LEASE)
+            round_ = await core.repo.take_over_post(stale.id, core.clock.now(), core.leases.lease)
             if round_ is None:
                 continue  # another instance is on it, or it was confirmed meanwhile
             if core.clock.now() - round_.created_at > self.grace:
@@ -48,10 +43,12 @@ class Recovery:
                 await core.repo.skip_round(round_.id, core.clock.now())
                 continue
             try:
-                done = await self._finish_post(round_)
-            except Exception:  # noqa: BLE001 - one channel's failure must not stop the others
-                log.exception("could not finish the post of round %s in %s; tried again when its claim runs out",
-                              round_.id, round_.channel.key)
+                with core.leases.posting([round_.id]):
+                    done = await self._finish_post(round_)
+            except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
+                log.warning("could not finish the post of round %s in %s; tried again when its claim runs out",
+                            round_.id, round_.channel.key, exc_info=True)
+                await core.health.failed(round_.channel, exc, f"the post of round {round_.id}")
                 continue
             if done:
                 finished.append(round_.id)
@@ -92,24 +89,36 @@ class Recovery:
         for round_ in await core.repo.open_rounds():
             if round_.thread is None or (platform_name and round_.channel.platform != platform_name):
                 continue
-            history = getattr(core.platforms.get(round_.channel.platform), "thread_replies", None)
-            if history is None:
-                continue
-            seen = {r.message_id: r for r in await core.repo.replies_for_round(round_.id) if r.message_id}
-            present = set()
-            for reply in await history(round_.thread):
-                present.add(reply.message_id)
-                stored = seen.get(reply.message_id)
-                if stored is None:
-                    await core.handle(ThreadReplyCreated(round_.thread, reply.actor, reply.message_id, reply.text))
-                elif stored.text != reply.text:
-                    await core.handle(ThreadReplyEdited(round_.thread, reply.actor, reply.message_id, reply.text))
-                else:
-                    continue
-                changes += 1
-            for message_id in set(seen) - present:
-                await core.handle(ThreadReplyDeleted(round_.thread, message_id))
-                changes += 1
+            try:
+                changes += await self._backfill_round(round_)
+            except Exception:  # noqa: BLE001 - one thread's trouble must not stop the others
+                log.warning("could not read the thread of round %s in %s; its replies are read again on "
+                            "the next backfill", round_.id, round_.channel.key, exc_info=True)
         if changes:
             log.info("backfill applied %s change(s) from thread history", changes)
+        return changes
+
+    async def _backfill_round(self, round_: Round) -> int:
+        core = self.core
+        changes = 0
+        thread = round_.thread
+        assert thread is not None
+        history = getattr(core.platforms.get(round_.channel.platform), "thread_replies", None)
+        if history is None:
+            return 0
+        seen = {r.message_id: r for r in await core.repo.replies_for_round(round_.id) if r.message_id}
+        present = set()
+        for reply in await history(thread):
+            present.add(reply.message_id)
+            stored = seen.get(reply.message_id)
+            if stored is None:
+                await core.handle(ThreadReplyCreated(thread, reply.actor, reply.message_id, reply.text))
+            elif stored.text != reply.text:
+                await core.handle(ThreadReplyEdited(thread, reply.actor, reply.message_id, reply.text))
+            else:
+                continue
+            changes += 1
+        for message_id in set(seen) - present:
+            await core.handle(ThreadReplyDeleted(thread, message_id))
+            changes += 1
         return changes

@@ -20,6 +20,8 @@ from bot.content.loader import Bank
 from bot.content.model import Question
 from bot.core import views
 from bot.core.batching import Batch
+from bot.core.channel_health import ChannelHealth
+from bot.core.leases import Leases
 from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
 from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_command
@@ -28,7 +30,7 @@ from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager
-from bot.core.recovery import POST_LEASE, Recovery
+from bot.core.recovery import Recovery
 from bot.core.models import (
     Actor,
     ChannelRef,
@@ -43,6 +45,7 @@ from bot.core.models import (
 from bot.core.study import StudySessions
 from bot.core.ports import (
     ButtonPressed,
+    ChannelUnavailable,
     ChatPlatform,
     CommandInvoked,
     InboundEvent,
@@ -62,7 +65,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REVEAL_LEASE = timedelta(minutes=10)
+# How long a claim (a post, a reveal) belongs to the instance that made it unless renewed:
+# when an instance dies, another takes its work over within about this long.
+DEFAULT_LEASE = timedelta(seconds=60)
 # Threads whose round is kept in memory (least recently answered first out): a few days of
 # rounds for thousands of channels, a few MB.
 THREADS_REMEMBERED = 20_000
@@ -82,6 +87,7 @@ class CoreSettings:
     study_count: int = 5
     study_answer_minutes: int = 3
     post_grace: timedelta = timedelta(hours=2)
+    lease: timedelta = DEFAULT_LEASE
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,8 @@ class Core:
         self.study = StudySessions(self)
         self.packs = PackManager(self, bank.packs)
         self.recovery = Recovery(self, settings.post_grace)
+        self.leases = Leases(repository, clock, settings.lease)
+        self.health = ChannelHealth(repository, clock, on_paused=self._channel_paused)
         # Writes that come in bursts (a fan-out's confirmations, a busy thread's replies)
         # share transactions: group commit.
         self._confirmations: Batch[tuple[int, MessageRef, ThreadRef | None], Round | None] = Batch(
@@ -251,7 +259,9 @@ class Core:
             chosen.append((index, question))
             claims.append(RoundClaim(request.channel, question.id, cycle, request.scheduled_day,
                                      now + reveal_after, request.study_id))
-        claimed = await self.repo.claim_rounds(claims, now, POST_LEASE) if claims else []
+        claimed = await self.repo.claim_rounds(claims, now, self.leases.lease) if claims else []
+        # Held (and renewed) until posted or given up in ``post_claimed``.
+        self.leases.hold_posts([r.id for r in claimed if r is not None])
         results: list[ClaimedRound | None] = [None] * len(requests)
         for (index, question), round_ in zip(chosen, claimed, strict=True):
             request = requests[index]
@@ -265,27 +275,32 @@ class Core:
     async def post_claimed(self, claimed: ClaimedRound, *, thread: ThreadRef | None = None,
                            title: str | None = None) -> Round:
         """Make the claimed round's post and confirm it. A failed post gives the claim up,
-        so that the round can be tried again."""
+        so that the round can be tried again, and counts against its channel."""
         round_, question = claimed.round, claimed.question
         channel = round_.channel
-        platform = self.platforms[channel.platform]
         language = self.language_of(claimed.subscription)
         schedule = self.schedule_of(claimed.subscription)
         message = views.question_message(round_, question, language, schedule.timezone, title=title)
         try:
+            platform = self.platforms[channel.platform]
             if thread is not None:
                 posted = await platform.reply_in_thread(thread, message)
             else:
                 posted = await platform.post_message(channel, message)
-        except Exception:
+        except Exception as exc:
+            self.leases.let_go_post(round_.id)
             await self.repo.release_round(round_.id)
+            await self.health.failed(channel, exc, f"the post of round {round_.id}")
             raise
-        if thread is None:
-            try:
-                thread = await platform.open_thread(posted, views.thread_name(question, language))
-            except Exception:
-                log.exception("could not open a thread for round %s; replies go to the channel", round_.id)
-        round_ = await self.confirm_post(round_.id, posted, thread)
+        try:
+            if thread is None:
+                try:
+                    thread = await platform.open_thread(posted, views.thread_name(question, language))
+                except Exception:
+                    log.exception("could not open a thread for round %s; replies go to the channel", round_.id)
+            round_ = await self.confirm_post(round_.id, posted, thread)
+        finally:
+            self.leases.let_go_post(round_.id)
         self.metrics.count("posts", platform=channel.platform)
         log.info("posted round %s (%s) in %s", round_.id, question.id, channel.key)
         self.timers.reveal_scheduled(round_)
@@ -314,39 +329,63 @@ class Core:
 
     async def _claim_reveals(self, round_ids: list[int]) -> list[Round | None]:
         # Only rounds of platforms connected here: another instance reveals the others.
-        return await self.repo.claim_reveals(round_ids, self.clock.now(), REVEAL_LEASE, platforms=self.platforms)
+        return await self.repo.claim_reveals(round_ids, self.clock.now(), self.leases.lease,
+                                             platforms=self.platforms)
 
     async def _finish_reveals(self, round_ids: list[int]) -> list[None]:
         await self.repo.finish_reveals(round_ids, self.clock.now())
         return [None] * len(round_ids)
 
     async def reveal_round(self, round_id: int) -> bool:
-        """Post the reference answer and the summary in the round's thread, once."""
+        """Post the reference answer and the summary in the round's thread, once. A reveal
+        that fails gives its claim up and counts against the channel; it raises, and the
+        next sweep tries again once the channel's back-off has passed."""
         round_ = await self._reveal_claims.submit(round_id)
         if round_ is None:
             return False
+        with self.leases.revealing(round_id):
+            try:
+                posted = await self._post_reveal(round_)
+            except Exception as exc:
+                await self.repo.release_reveal(round_id)
+                await self.health.failed(round_.channel, exc, f"the reveal of round {round_id}")
+                raise
+            await self._reveals_done.submit(round_id)
+        if not posted:
+            return False
+        self.metrics.count("reveals", platform=round_.channel.platform)
+        log.info("revealed round %s in %s", round_id, round_.channel.key)
+        await self.study.after_reveal(round_)
+        return True
+
+    async def _post_reveal(self, round_: Round) -> bool:
+        """The reveal's two messages; False when the round's question is gone (nothing to
+        post: the reveal is closed all the same)."""
         platform = self.platforms[round_.channel.platform]  # claimed only when connected here
         question = await self.question(round_.question_id)
         if question is None:
-            log.error("cannot reveal round %s: its question %s is gone", round_id, round_.question_id)
-            await self._reveals_done.submit(round_id)
+            log.error("cannot reveal round %s: its question %s is gone", round_.id, round_.question_id)
             return False
         subscription = await self.repo.get_subscription(round_.channel)
         language = self.language_of(subscription)
-        replies = await self.repo.replies_for_round(round_id)
-        hints = await self.repo.hints_for_round(round_id)
+        replies = await self.repo.replies_for_round(round_.id)
+        hints = await self.repo.hints_for_round(round_.id)
+        thread = round_.thread
         for message in (
             views.reveal_message(round_, question, language),
             views.summary_message(round_, question, replies, language, hints),
         ):
-            if round_.thread is not None:
-                await platform.reply_in_thread(round_.thread, message)
-            else:
-                await platform.post_message(round_.channel, message)
-        await self._reveals_done.submit(round_id)
-        self.metrics.count("reveals", platform=round_.channel.platform)
-        log.info("revealed round %s in %s", round_id, round_.channel.key)
-        await self.study.after_reveal(round_)
+            if thread is not None:
+                try:
+                    await platform.reply_in_thread(thread, message)
+                    continue
+                except ChannelUnavailable as exc:
+                    # The thread is gone (deleted, locked) but the channel may not be:
+                    # the answer goes to the channel instead.
+                    log.warning("the thread of round %s is unavailable (%s); revealing in the channel",
+                                round_.id, exc.reason)
+                    thread = None
+            await platform.post_message(round_.channel, message)
         return True
 
     def _next_question(
@@ -547,5 +586,10 @@ class Core:
 
     async def save_subscription(self, subscription: Subscription) -> None:
         await self.repo.save_subscription(subscription, self.clock.now())
+        self.timers.subscription_changed(subscription)
+
+    async def _channel_paused(self, subscription: Subscription) -> None:
+        """The bot paused a channel it cannot post in: no more jobs for it here (the other
+        instances see the new revision), and its admins are told where that is possible."""
         self.timers.subscription_changed(subscription)
 

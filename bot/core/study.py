@@ -51,7 +51,18 @@ class StudySessions:
         return t("study.started", language, study_id=study.id)
 
     async def post_next(self, study_id: int) -> Round | None:
-        """Post the session's next question, or its scoreboard when all were asked."""
+        """Post the session's next question, or its scoreboard when all were asked. Under
+        the session's advance claim: whoever else tries at the same moment (the sweep of
+        another instance) leaves it to this one."""
+        core = self.core
+        if not await core.repo.claim_study_advance(study_id, core.clock.now(), core.leases.until()):
+            return None
+        try:
+            return await self._post_next(study_id)
+        finally:
+            await core.repo.claim_study_advance(study_id, core.clock.now(), None)
+
+    async def _post_next(self, study_id: int) -> Round | None:
         study = await self.core.repo.get_study(study_id)
         if study is None or study.status is not StudyStatus.RUNNING or study.thread is None:
             return None
@@ -138,10 +149,17 @@ class StudySessions:
             await self.post_next(round_.study_id)
 
     async def resume(self) -> None:
-        """After a restart: a session whose last question was revealed but whose next one
-        was never posted carries on."""
+        """After a restart, and on every sweep: a session whose last question was revealed
+        but whose next one was never posted (its instance died in between) carries on. One
+        session's trouble is logged and left for the next sweep."""
         for study in await self.core.repo.running_studies():
-            await self.post_next(study.id)
+            if study.channel.platform not in self.core.platforms:
+                continue  # an instance that runs its platform carries it on
+            try:
+                await self.post_next(study.id)
+            except Exception:  # noqa: BLE001 - one channel's failure must not stop the others
+                log.warning("could not carry on study session %s in %s; tried again on the next sweep",
+                            study.id, study.channel.key, exc_info=True)
 
     def _may_steer(self, study: StudySession, actor: Actor) -> bool:
         return study.started_by == actor.user.key or self.core.is_admin(actor)

@@ -1,8 +1,10 @@
 """APScheduler wiring: turns stored schedules into jobs and calls the core when they fire.
 
 Every instance runs its own AsyncIOScheduler; the database ledger decides whether a job
-really posts, so a job firing twice (or on two instances) posts once. Decisions use the
-injected clock, never APScheduler's own idea of now.
+really posts, so a job firing twice (or on two instances) posts once. A periodic sweep on
+every instance learns of schedules saved elsewhere and takes over what a dead instance
+left: posts still due, reveals due, claims whose lease ran out, study sessions stopped
+half-way. Decisions use the injected clock, never APScheduler's own idea of now.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import Clock
 from bot.core.models import ChannelRef, Round, RoundStatus, Subscription
@@ -36,6 +39,11 @@ STALE = timedelta(days=1)
 # Channels planned together at start-up, and at most together when jobs fire at once.
 CATCH_UP_BATCH = 500
 FIRED_BATCH = 100
+# How often every instance sweeps for work nobody did (a dead instance's): well inside the
+# minute in which another instance should carry on.
+DEFAULT_SWEEP = timedelta(seconds=20)
+# Reveals taken on by one sweep at most; the next sweep takes the rest.
+SWEEP_REVEALS = 500
 
 
 @lru_cache(maxsize=4096)
@@ -70,6 +78,10 @@ def latest_occurrence(schedule: Schedule, now: datetime) -> datetime | None:
     return latest
 
 
+# Outcomes after which a channel's post for that day needs no more looks.
+_SETTLED = frozenset({"posted", "already-posted", "missed", "no-question"})
+
+
 @dataclass(frozen=True)
 class PostOutcome:
     channel: ChannelRef
@@ -81,12 +93,20 @@ class PostOutcome:
 class RoundScheduler:
     """Implements the core's ``Timers`` port with APScheduler jobs."""
 
-    def __init__(self, core: Core, clock: Clock, grace: timedelta, scheduler: AsyncIOScheduler | None = None) -> None:
+    def __init__(self, core: Core, clock: Clock, grace: timedelta, scheduler: AsyncIOScheduler | None = None,
+                 *, sweep_every: timedelta = DEFAULT_SWEEP) -> None:
         self.core = core
         self.clock = clock
         self.grace = grace
+        self.sweep_every = sweep_every
         self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
         self._in_flight: set[asyncio.Task[object]] = set()
+        # The schedules as this instance knows them, up to revision ``_revision``; and for
+        # each channel the day whose post is known to be settled (made, or not to make), so
+        # a sweep asks the ledger only about posts that may still be due.
+        self._revision = 0
+        self._subscriptions: dict[ChannelRef, Subscription] = {}
+        self._settled: dict[ChannelRef, date] = {}
         # Small batches: the first posts of a fan-out leave while later ones are claimed.
         self._due: Batch[ChannelRef, PostOutcome | ClaimedRound] = Batch(self._plan_channels, max_size=FIRED_BATCH)
         core.timers = self
@@ -97,14 +117,81 @@ class RoundScheduler:
         paused and drive time through the clock instead."""
         if not self.scheduler.running:
             self.scheduler.start(paused=paused)
+        # The revision first: a schedule saved while the list is read is read again later.
+        revision = await self.core.repo.subscription_revision()
         subscriptions = await self.core.repo.list_subscriptions()
+        self._revision = max(self._revision, revision)
         for subscription in subscriptions:
             self.subscription_changed(subscription)
-        await self.core.recovery.recover_posts()
-        outcomes = await self.catch_up(subscriptions)
-        await self.reveal_overdue()
-        await self.core.study.resume()
+        # Each step goes on past any one channel's failure (and past its own: the sweep
+        # tries everything again), so one bad channel never stops the start.
+        await self._step("stale posts", self.core.recovery.recover_posts)
+        outcomes = await self._step("catch-up", lambda: self.catch_up(subscriptions)) or []
+        await self._step("overdue reveals", self.reveal_overdue)
+        await self._step("study sessions", self.core.study.resume)
+        self.scheduler.add_job(self.sweep, IntervalTrigger(seconds=self.sweep_every.total_seconds()), id="sweep",
+                               name="sweep for work nobody did", replace_existing=True, coalesce=True,
+                               max_instances=1, misfire_grace_time=None)
+        self.scheduler.add_job(self.renew_leases, IntervalTrigger(seconds=self.core.leases.renew_every.total_seconds()),
+                               id="renew-leases", name="keep this instance's claims alive", replace_existing=True,
+                               coalesce=True, max_instances=1, misfire_grace_time=None)
         return outcomes
+
+    async def _step(self, what: str, step: Callable[[], Awaitable[object]]) -> object:
+        try:
+            return await step()
+        except Exception:  # noqa: BLE001 - a step that failed is tried again by the next sweep
+            log.exception("%s failed; the next sweep tries again", what)
+            return None
+
+    async def sweep(self) -> None:
+        """What every instance does every ``sweep_every``: learn of schedules saved on other
+        instances, then take on whatever is due and nobody did (because the instance that
+        would have died): posts whose claim ran out, reveals due, posts still inside the
+        grace window, study sessions between two questions."""
+        with self._tracked():
+            await self._step("schedule refresh", self.refresh_schedules)
+            await self._step("stale posts", self.core.recovery.recover_posts)
+            await self._step("due reveals", self.reveal_due)
+            await self._step("due posts", self.post_due)
+            await self._step("study sessions", self.core.study.resume)
+
+    async def renew_leases(self) -> None:
+        try:
+            await self.core.leases.renew()
+        except Exception:  # noqa: BLE001 - the next renewal is a third of a lease away
+            log.warning("could not renew this instance's claims", exc_info=True)
+
+    async def refresh_schedules(self) -> int:
+        """Apply the schedules saved since the last look (on any instance); how many."""
+        changed, self._revision = await self.core.repo.subscriptions_changed_since(self._revision)
+        for subscription in changed:
+            self.subscription_changed(subscription)
+        if changed:
+            log.info("%s schedule(s) changed elsewhere; jobs updated", len(changed))
+        return len(changed)
+
+    async def post_due(self) -> list[PostOutcome]:
+        """The posts that may still be due: a channel whose latest scheduled time is inside
+        the grace window and whose post for that day is not known to be settled. Channels
+        backing off after a failure wait for their time."""
+        now = self.clock.now()
+        latest_of: dict[Schedule, datetime | None] = {}
+        wanted = []
+        for channel, subscription in self._subscriptions.items():
+            if subscription.paused or channel.platform not in self.core.platforms:
+                continue
+            schedule = subscription.schedule
+            if schedule not in latest_of:
+                latest_of[schedule] = latest_occurrence(schedule, now)
+            latest = latest_of[schedule]
+            if latest is None or now - latest > self.grace or self._settled.get(channel) == latest.date():
+                continue
+            wanted.append(subscription)
+        if not wanted:
+            return []
+        held = await self.core.repo.channels_held_off(now)
+        return await self.catch_up([s for s in wanted if s.channel not in held], quiet=True)
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -135,6 +222,8 @@ class RoundScheduler:
     # --- the Timers port ------------------------------------------------------------------
 
     def subscription_changed(self, subscription: Subscription) -> None:
+        self._subscriptions[subscription.channel] = subscription
+        self._settled.pop(subscription.channel, None)
         job_id = f"post:{subscription.channel.key}"
         # No job for a platform not connected here: an instance that runs it posts.
         if subscription.paused or subscription.channel.platform not in self.core.platforms:
@@ -266,10 +355,10 @@ class RoundScheduler:
         with self._tracked():
             return await self.core.reveal_round(round_id)
 
-    async def catch_up(self, subscriptions: list[Subscription] | None = None) -> list[PostOutcome]:
+    async def catch_up(self, subscriptions: list[Subscription] | None = None, *, quiet: bool = False) -> list[PostOutcome]:
         """Every subscribed channel's latest post, made if it was missed within the grace
         window: planned a batch at a time, the posts of a batch made together. Reads the
-        subscriptions unless given them."""
+        subscriptions unless given them. ``quiet`` logs a tally only when posts were made."""
         if subscriptions is None:
             subscriptions = await self.core.repo.list_subscriptions()
         subscriptions = [s for s in subscriptions if not s.paused]
@@ -282,8 +371,11 @@ class RoundScheduler:
                 made = iter(await asyncio.gather(*(self._carry_out(c) for c in claims), return_exceptions=True))
                 for item in planned:
                     outcomes.append(item if isinstance(item, PostOutcome) else self._made(item, next(made)))
-        if outcomes:
-            tally = Counter(o.outcome for o in outcomes)
+        for outcome in outcomes:
+            if outcome.day is not None and outcome.outcome in _SETTLED:
+                self._settled[outcome.channel] = outcome.day
+        tally = Counter(o.outcome for o in outcomes)
+        if outcomes and (not quiet or tally["posted"] or tally["failed"]):
             log.info("catch-up over %s channel(s): %s", len(outcomes),
                      ", ".join(f"{n} {what}" for what, n in sorted(tally.items())))
         return outcomes
@@ -301,15 +393,35 @@ class RoundScheduler:
         return PostOutcome(round_.channel, round_.scheduled_day, "failed", round_.id)
 
     async def reveal_overdue(self) -> list[int]:
-        """Reveal every open round whose time has come; schedule the others."""
+        """At start: reveal every open round whose time has come; schedule the others."""
         now = self.clock.now()
-        revealed = []
+        due = []
         for round_ in await self.core.repo.open_rounds():
             if round_.channel.platform not in self.core.platforms:
                 continue  # revealed by an instance that runs its platform
             if round_.reveal_at <= now:
-                if await self.core.reveal_round(round_.id):
-                    revealed.append(round_.id)
+                due.append(round_)
             else:
                 self.reveal_scheduled(round_)
+        return await self._reveal(due)
+
+    async def reveal_due(self) -> list[int]:
+        """Reveals due and held by no live claim: their instance died, or failed and gave
+        them up. Rounds of channels backing off are left for a later sweep."""
+        due = await self.core.repo.due_reveals(self.clock.now(), self.core.platforms, limit=SWEEP_REVEALS)
+        return await self._reveal(due)
+
+    async def _reveal(self, rounds: list[Round]) -> list[int]:
+        """Reveal these rounds together (their claims share transactions); one round's
+        failure is logged, counted against its channel and tried again later."""
+        results = await asyncio.gather(*(self.core.reveal_round(r.id) for r in rounds), return_exceptions=True)
+        revealed = []
+        for round_, result in zip(rounds, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                log.warning("could not reveal round %s in %s: %s; tried again later", round_.id,
+                            round_.channel.key, result)
+            elif result:
+                revealed.append(round_.id)
         return revealed

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -98,11 +98,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# The key of the PostgreSQL advisory lock that migrations run under (any fixed number that
+# nothing else on the server uses; this one is "intervie" in ASCII, a positive bigint).
+MIGRATION_LOCK = 0x696E746572766965
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Apply every pending migration; one transaction."""
+    """Apply every pending migration; one transaction. On PostgreSQL under an advisory
+    lock, so instances starting at the same moment on a new database take turns: the first
+    creates the schema, the others find it current. (SQLite's write lock does the same.)"""
 
     def upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), "head")
 
     async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": MIGRATION_LOCK})
         await connection.run_sync(upgrade)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,20 @@ class PracticeLedger:
                 .where(StudySessionRow.id == study_id, StudySessionRow.status == StudyStatus.RUNNING.value)
                 .values(status=status.value, finished_at=now)
             )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim_study_advance(self, study_id: int, now: datetime, until: datetime | None) -> bool:
+        """Take (``until`` a time) or give up (None) the right to post a running session's
+        next question; True when taken. Two instances, or a reveal and a sweep, never both
+        post the next one."""
+        async with self._sessions.begin() as session:
+            conditions = [StudySessionRow.id == study_id]
+            if until is not None:
+                conditions += [StudySessionRow.status == StudyStatus.RUNNING.value,
+                               or_(StudySessionRow.advance_claimed_until.is_(None),
+                                   StudySessionRow.advance_claimed_until < now)]
+            result = await session.execute(
+                update(StudySessionRow).where(*conditions).values(advance_claimed_until=until))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def study_rounds(self, study_id: int) -> list[Round]:

@@ -39,7 +39,7 @@ from bot.storage.rows import (
     round_record,
     subscription_record,
 )
-from bot.storage.tables import Base, ChannelRow, ReplyRow, RoundRow, SubscriptionRow
+from bot.storage.tables import Base, ChannelRow, LedgerCounterRow, ReplyRow, RoundRow, SubscriptionRow
 
 _OPEN = (RoundStatus.POSTING.value, RoundStatus.OPEN.value)
 # A POSTING round has no confirmed message yet: nobody can answer it and it is never revealed.
@@ -90,6 +90,15 @@ async def _insert_new(
     return ids
 
 
+async def _clear_failures(session: AsyncSession, channel_ids: set[int]) -> None:
+    """A post or reveal went out: the channel's failure record starts over. Touches only
+    channels that have one, so the usual success costs one indexed look and no write."""
+    if channel_ids:
+        await session.execute(
+            update(ChannelRow).where(ChannelRow.id.in_(channel_ids), ChannelRow.failures > 0)
+            .values(failures=0, last_failure=None, retry_at=None))
+
+
 class SqlRepository(PracticeLedger, PackLedger):
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
@@ -135,6 +144,10 @@ class SqlRepository(PracticeLedger, PackLedger):
             return subscription_record(row, channel) if row else None
 
     async def save_subscription(self, subscription: Subscription, now: datetime) -> None:
+        """Save the schedule under the next subscription revision, so that every instance
+        learns of it (``subscriptions_changed_since``). A schedule that runs (not paused)
+        starts its channel with a clean failure record: an admin resuming it means the bot
+        may try the channel again."""
         schedule = subscription.schedule
         values = dict(
             time_of_day=f"{schedule.time_of_day:%H:%M}",
@@ -143,17 +156,94 @@ class SqlRepository(PracticeLedger, PackLedger):
             reveal_after_seconds=int(schedule.reveal_after.total_seconds()),
             tags=",".join(subscription.tags),
             paused=subscription.paused,
+            paused_reason=subscription.paused_reason if subscription.paused else None,
             language=subscription.language,
             updated_at=now,
         )
         async with self._sessions.begin() as session:
             channel_id = await self._channel_id(session, subscription.channel, now)
+            values["revision"] = await self._next_revision(session)
             existing = await session.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id))
             if existing is None:
                 session.add(SubscriptionRow(channel_id=channel_id, **values))
             else:
                 for key, value in values.items():
                     setattr(existing, key, value)
+            if not subscription.paused:
+                await session.execute(update(ChannelRow).where(ChannelRow.id == channel_id)
+                                      .values(failures=0, last_failure=None, retry_at=None))
+
+    @staticmethod
+    async def _next_revision(session: AsyncSession) -> int:
+        """The next subscription revision. The increment locks the counter's row until
+        this transaction ends, so revisions become visible in the order they were taken:
+        a reader that saw revision n never misses a smaller one committed later."""
+        value = await session.scalar(
+            update(LedgerCounterRow).where(LedgerCounterRow.name == "subscriptions")
+            .values(value=LedgerCounterRow.value + 1).returning(LedgerCounterRow.value))
+        if value is None:
+            raise RuntimeError("the ledger has no subscriptions counter; was it migrated?")
+        return int(value)
+
+    async def subscriptions_changed_since(self, revision: int) -> tuple[list[Subscription], int]:
+        """Schedules saved after ``revision`` (by any instance), and the newest revision
+        seen: what a periodic look needs to keep its jobs in step with the cluster."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(SubscriptionRow, ChannelRow).join(ChannelRow)
+                .where(SubscriptionRow.revision > revision).order_by(SubscriptionRow.revision)
+            )).all()
+        if not rows:
+            return [], revision
+        return [subscription_record(sub, channel_ref(ch)) for sub, ch in rows], rows[-1][0].revision
+
+    async def subscription_revision(self) -> int:
+        async with self._sessions() as session:
+            value = await session.scalar(
+                select(LedgerCounterRow.value).where(LedgerCounterRow.name == "subscriptions"))
+        return int(value or 0)
+
+    # --- channels that keep failing ---------------------------------------------------------
+
+    async def record_channel_failure(
+        self, channel: ChannelRef, reason: str, now: datetime, backoff: Sequence[timedelta], *, permanent: bool
+    ) -> int:
+        """Hold the channel off after a failure: ``backoff[n-1]`` after the n-th permanent
+        failure in a row (the last step repeats), ``backoff[0]`` after one that may pass by
+        itself, which does not count. Returns the permanent failures in a row."""
+        async with self._sessions.begin() as session:
+            channel_id = await self._channel_id(session, channel, now)
+            failures = int(await session.scalar(
+                update(ChannelRow).where(ChannelRow.id == channel_id)
+                .values(failures=ChannelRow.failures + (1 if permanent else 0), last_failure=reason[:64])
+                .returning(ChannelRow.failures)) or 0)
+            wait = backoff[max(0, min(failures if permanent else 1, len(backoff)) - 1)]
+            await session.execute(update(ChannelRow).where(ChannelRow.id == channel_id)
+                                  .values(retry_at=now + wait))
+        return failures
+
+    async def channels_held_off(self, now: datetime) -> set[ChannelRef]:
+        """Channels backing off after a failure: not to be tried before their time."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(ChannelRow).where(ChannelRow.retry_at > now))
+            return {channel_ref(row) for row in rows}
+
+    async def pause_failing_channel(self, channel: ChannelRef, reason: str, now: datetime) -> Subscription | None:
+        """Pause the channel's schedule because the bot cannot post there, and close its
+        open rounds (their reveals cannot be posted either). Returns the paused
+        subscription, or None when the channel has none (or it was paused already)."""
+        async with self._sessions.begin() as session:
+            channel_id = await self._channel_id(session, channel, now)
+            await session.execute(
+                update(RoundRow).where(RoundRow.channel_id == channel_id, RoundRow.status.in_(_OPEN))
+                .values(status=RoundStatus.SKIPPED.value, revealed_at=now, reveal_claimed_until=None))
+            row = await session.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id))
+            if row is None or row.paused:
+                return None
+            row.paused, row.paused_reason, row.updated_at = True, reason[:64], now
+            row.revision = await self._next_revision(session)
+            await session.flush()
+            return subscription_record(row, channel)
 
     async def subscriptions_for(self, channels: Sequence[ChannelRef]) -> dict[ChannelRef, Subscription]:
         """The subscriptions of those channels that have one."""
@@ -256,6 +346,7 @@ class SqlRepository(PracticeLedger, PackLedger):
                 row.thread_id = thread.thread_id if thread else None
                 if row.status == RoundStatus.POSTING.value:
                     row.status = RoundStatus.OPEN.value
+            await _clear_failures(session, {row.channel_id for row, _ in found.values()})
             await session.flush()
             return [round_record(*found[round_id]) if round_id in found else None for round_id, _, _ in posts]
 
@@ -367,15 +458,47 @@ class SqlRepository(PracticeLedger, PackLedger):
             results.append(found.pop(round_id, None))  # pop: a second mention gets None
         return results
 
+    async def due_reveals(self, now: datetime, platforms: Iterable[str], limit: int = 500) -> list[Round]:
+        """Open rounds of these platforms whose reveal time has come and whose reveal no
+        live claim holds, oldest first; channels backing off after a failure wait."""
+        return await self._rounds(
+            RoundRow.status == _POSTED, RoundRow.reveal_at <= now,
+            or_(RoundRow.reveal_claimed_until.is_(None), RoundRow.reveal_claimed_until < now),
+            ChannelRow.platform.in_(list(platforms)),
+            or_(ChannelRow.retry_at.is_(None), ChannelRow.retry_at <= now),
+            limit=limit,
+        )
+
+    async def renew_claims(self, posts: Sequence[int], reveals: Sequence[int], until: datetime) -> None:
+        """Keep this instance's claims alive while it works on them: a post still waiting
+        for the platform's rate limit, a reveal being posted."""
+        async with self._sessions.begin() as session:
+            if posts:
+                await session.execute(
+                    update(RoundRow).where(RoundRow.id.in_(set(posts)), RoundRow.status == RoundStatus.POSTING.value)
+                    .values(post_claimed_until=until))
+            if reveals:
+                await session.execute(
+                    update(RoundRow).where(RoundRow.id.in_(set(reveals)), RoundRow.status == _POSTED)
+                    .values(reveal_claimed_until=until))
+
+    async def release_reveal(self, round_id: int) -> None:
+        """Give a reveal claim up (its post failed), so it can be tried again at once."""
+        async with self._sessions.begin() as session:
+            await session.execute(update(RoundRow).where(RoundRow.id == round_id, RoundRow.status == _POSTED)
+                                  .values(reveal_claimed_until=None))
+
     async def finish_reveal(self, round_id: int, now: datetime) -> None:
         await self.finish_reveals([round_id], now)
 
     async def finish_reveals(self, round_ids: Sequence[int], now: datetime) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(
+            channel_ids = await session.scalars(
                 update(RoundRow).where(RoundRow.id.in_(set(round_ids)))
                 .values(status=RoundStatus.REVEALED.value, revealed_at=now, reveal_claimed_until=None)
+                .returning(RoundRow.channel_id)
             )
+            await _clear_failures(session, set(channel_ids))
 
     async def skip_round(self, round_id: int, now: datetime) -> bool:
         async with self._sessions.begin() as session:

@@ -66,6 +66,7 @@ def subscription_record(row: SubscriptionRow, channel: ChannelRef) -> Subscripti
         tags=tuple(t for t in row.tags.split(",") if t),
         paused=row.paused,
         language=row.language,
+        paused_reason=row.paused_reason,
     )
 
 

@@ -62,6 +62,22 @@ class ChannelRow(Base):
     workspace: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Permanent failures in a row (the bot removed from the channel, say), the last one's
+    # reason, and when the channel may be tried again: every instance backs off alike.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failure: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+
+
+class LedgerCounterRow(Base):
+    """A ledger-wide counter: ``subscriptions`` numbers every schedule save, so an instance
+    asks only for what changed since the last number it saw. The row lock taken by the
+    increment makes the numbers commit in order."""
+
+    __tablename__ = "ledger_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class SubscriptionRow(Base):
@@ -77,6 +93,9 @@ class SubscriptionRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    # Why the bot paused the schedule by itself (a channel it can no longer post in).
+    paused_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RoundRow(Base):
@@ -148,6 +167,9 @@ class StudySessionRow(Base):
     started_by: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who is posting the session's next question, until when: the instance that revealed the
+    # last one and every sweep may try, and only one may post.
+    advance_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ReviewCardRow(Base):

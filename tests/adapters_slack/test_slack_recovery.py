@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.models import RoundStatus, Subscription
-from bot.core.recovery import POST_LEASE
+from bot.core.service import DEFAULT_LEASE as POST_LEASE
 
 MONDAY_0930 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
