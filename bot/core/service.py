@@ -22,7 +22,7 @@ from bot.core import views
 from bot.core.batching import Batch
 from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
-from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_command
+from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, command_name, parse_command
 from bot.core.i18n import t
 from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
 from bot.core.learning import Learning
@@ -184,9 +184,8 @@ class Core:
             raise
         finally:
             if isinstance(event, CommandInvoked):
-                name = event.text.split(" ", 1)[0] or "help"
                 self.metrics.observe("command_seconds", time_module.perf_counter() - started,
-                                     command=name if name.isalpha() else "other")
+                                     command=command_name(event.text))
 
     # --- rounds ------------------------------------------------------------------------
 
