@@ -76,14 +76,11 @@ def _reveal_after(seconds: int, channel: ChannelRef) -> timedelta:
     """A delay saved before the bounds existed (``reveal=9999999d``) would overflow the
     first time a round's reveal is computed from it: read it as the longest allowed."""
     bounded = min(max(seconds, 0), int(MAX_REVEAL_AFTER.total_seconds()))
-    if bounded != seconds and channel not in _warned:
-        _warned.add(channel)  # once per channel, not at every read
+    if bounded != seconds:
         log.warning("subscription of %s has a reveal delay of %s seconds, out of bounds; using %s "
                     "seconds until its schedule is set again", channel.key, seconds, bounded)
     return timedelta(seconds=bounded)
 
-
-_warned: set[ChannelRef] = set()
 
 
 def round_record(row: RoundRow, channel: ChannelRef) -> Round:
