@@ -82,7 +82,6 @@ def _reveal_after(seconds: int, channel: ChannelRef) -> timedelta:
     return timedelta(seconds=bounded)
 
 
-
 def round_record(row: RoundRow, channel: ChannelRef) -> Round:
     message = MessageRef(channel, row.message_id) if row.message_id else None
     thread = ThreadRef(channel, row.thread_id) if row.thread_id else None
