@@ -6,6 +6,7 @@ Imports only the standard library and bot.core.schedule; every problem is one Co
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -16,7 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.schedule import (
+    MAX_GRACE,
+    MAX_REVEAL_AFTER,
+    MIN_REVEAL_AFTER,
     Schedule,
+    is_ascii_digits,
     parse_days,
     parse_duration,
     parse_time_of_day,
@@ -28,6 +33,10 @@ ENV_PREFIX = "INTERVIEW_BOT_"
 SECRET_ENV_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 PLATFORMS = ("console", "slack", "discord")
+# The same bounds as the chat commands' (bot.core.commands MAX_STUDY_COUNT and
+# MAX_ANSWER_MINUTES; a test holds them equal): this module imports no more of the bot.
+STUDY_COUNT_RANGE = (1, 20)
+STUDY_ANSWER_MINUTES_RANGE = (1, 60)
 
 
 class ConfigError(Exception):
@@ -171,6 +180,8 @@ class Settings:
 # --- value parsers: take a TOML value or an environment string, raise ValueError -----------
 
 _Parser = Callable[[object], Any]
+MAX_REQUESTS_PER_SECOND = 10_000.0
+MAX_SHARDS = 100_000
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
@@ -242,33 +253,42 @@ def _paths(value: object) -> tuple[Path, ...]:
     return paths
 
 
+def _whole(value: object, max_digits: int = 9) -> object:
+    """A string of ASCII digits as its number (no more than ``max_digits``, so no huge
+    ``int``); anything else as it is, for the caller to refuse."""
+    if isinstance(value, str) and is_ascii_digits(value.strip(), max_digits):
+        return int(value.strip())
+    return value
+
+
 def _guild_ids(value: object) -> tuple[int, ...]:
     ids: list[int] = []
     for item in _items(value):
-        if isinstance(item, str) and item.isdigit():
-            item = int(item)
-        if not isinstance(item, int) or item <= 0:
+        item = _whole(item, max_digits=20)
+        if not isinstance(item, int) or isinstance(item, bool) or not 0 < item < 2**64:
             raise ValueError(f"expected numeric Discord guild ids like 123456789012345678, got {item!r}")
         ids.append(item)
     return tuple(ids)
 
 
 def _port(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    value = _whole(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
         return value
     raise ValueError(f"expected a port number from 0 to 65535, got {value!r}")
 
 
-def _positive_float(value: object) -> float:
-    try:
-        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
-    except ValueError:
-        number = None
-    if number is None or number <= 0:
-        raise ValueError(f"expected a number greater than 0, got {value!r}")
-    return number
+def _positive_float(maximum: float) -> _Parser:
+    def parse(value: object) -> float:
+        try:
+            number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+        except (ValueError, OverflowError):
+            number = None
+        if number is None or not math.isfinite(number) or not 0 < number <= maximum:
+            raise ValueError(f"expected a number greater than 0 and at most {maximum:g}, got {value!r}")
+        return number
+
+    return parse
 
 
 def _float_between(low: float, high: float) -> _Parser:
@@ -282,8 +302,7 @@ def _float_between(low: float, high: float) -> _Parser:
 
 
 def _archive_minutes(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    value = _whole(value)
     if value in (60, 1440, 4320, 10080) and not isinstance(value, bool):
         return int(value)  # type: ignore[call-overload]
     raise ValueError(f"expected one of 60, 1440, 4320, 10080 (minutes), got {value!r}")
@@ -292,28 +311,25 @@ def _archive_minutes(value: object) -> int:
 def _shard_count(value: object) -> int | None:
     if value in ("", 0, "0"):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    value = _whole(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SHARDS:
         return value
-    raise ValueError(f"expected a whole number of shards (0 for automatic), got {value!r}")
+    raise ValueError(f"expected a whole number of shards up to {MAX_SHARDS} (0 for automatic), got {value!r}")
 
 
 def _shard_ids(value: object) -> tuple[int, ...]:
     ids: list[int] = []
     for item in _items(value):
-        if isinstance(item, str) and item.strip().isdigit():
-            item = int(item.strip())
-        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
-            raise ValueError(f"expected shard numbers 0 or greater, like 0,1, got {item!r}")
+        item = _whole(item)
+        if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item < MAX_SHARDS:
+            raise ValueError(f"expected shard numbers from 0 to {MAX_SHARDS - 1}, like 0,1, got {item!r}")
         ids.append(item)
     return tuple(ids)
 
 
 def _int_between(low: int, high: int) -> _Parser:
     def parse(value: object) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
+        value = _whole(value)
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
             return value
         raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
@@ -370,14 +386,11 @@ def _days(value: object) -> frozenset[int]:
     return parse_days(_text(value))
 
 
-def _duration(allow_zero: bool) -> _Parser:
+def _duration(minimum: timedelta, maximum: timedelta, what: str) -> _Parser:
     def parse(value: object) -> timedelta:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)  # a bare number means minutes, as in chat commands
-        duration = parse_duration(_text(value))
-        if not allow_zero and not duration:
-            raise ValueError(f"expected a duration greater than zero, like 6h, got {value!r}")
-        return duration
+        return parse_duration(_text(value), minimum=minimum, maximum=maximum, what=what)
 
     return parse
 
@@ -407,8 +420,8 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "time": _Key("time_of_day", _time_of_day),
         "timezone": _Key("timezone", _timezone),
         "days": _Key("days", _days),
-        "reveal_after": _Key("reveal_after", _duration(allow_zero=False)),
-        "grace": _Key("grace", _duration(allow_zero=True)),
+        "reveal_after": _Key("reveal_after", _duration(MIN_REVEAL_AFTER, MAX_REVEAL_AFTER, "reveal delay")),
+        "grace": _Key("grace", _duration(timedelta(0), MAX_GRACE, "grace")),
     },
     "console": {
         "channel": _Key("channel", _nonempty),
@@ -418,8 +431,8 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     "practice": {
         "day_rollover": _Key("day_rollover", _time_of_day),
         "weekly_summary": _Key("weekly_summary", _bool),
-        "study_count": _Key("study_count", _int_between(1, 20)),
-        "study_answer_minutes": _Key("study_answer_minutes", _int_between(1, 60)),
+        "study_count": _Key("study_count", _int_between(*STUDY_COUNT_RANGE)),
+        "study_answer_minutes": _Key("study_answer_minutes", _int_between(*STUDY_ANSWER_MINUTES_RANGE)),
         "charts_dir": _Key("charts_dir", _path),
     },
     "cluster": {
@@ -442,19 +455,20 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "http_port": _Key("http_port", _port),
         "http_path": _Key("http_path", _http_path),
         "reveal_broadcast": _Key("reveal_broadcast", _bool),
-        "channel_pace": _Key("channel_pace", _positive_float),
-        "admin_cache_seconds": _Key("admin_cache_seconds", _positive_float),
-        "requests_per_second": _Key("requests_per_second", _positive_float),
+        "channel_pace": _Key("channel_pace", _positive_float(60)),
+        "admin_cache_seconds": _Key("admin_cache_seconds", _positive_float(86_400)),
+        "requests_per_second": _Key("requests_per_second", _positive_float(MAX_REQUESTS_PER_SECOND)),
         "max_concurrency": _Key("max_concurrency", _int_between(1, 1000)),
-        "history_requests_per_minute": _Key("history_requests_per_minute", _positive_float),
-        "request_timeout": _Key("request_timeout", _positive_float),
+        "history_requests_per_minute": _Key("history_requests_per_minute",
+                                            _positive_float(60 * MAX_REQUESTS_PER_SECOND)),
+        "request_timeout": _Key("request_timeout", _positive_float(600)),
     },
     "discord": {
         "api_base_url": _Key("api_base_url", _http_url(trailing_slash=False)),
         "sync_guild_ids": _Key("sync_guild_ids", _guild_ids),
         "message_content_intent": _Key("message_content_intent", _bool),
         "thread_auto_archive_minutes": _Key("thread_auto_archive_minutes", _archive_minutes),
-        "requests_per_second": _Key("requests_per_second", _positive_float),
+        "requests_per_second": _Key("requests_per_second", _positive_float(MAX_REQUESTS_PER_SECOND)),
         "shard_count": _Key("shard_count", _shard_count),
         "shard_ids": _Key("shard_ids", _shard_ids),
     },

@@ -240,7 +240,7 @@ def test_env_booleans(text: str, expected: bool) -> None:
             "schedule.reveal_after",
             "expected a duration like 6h",
         ),
-        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "0m", "schedule.reveal_after", "greater than zero"),
+        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "0m", "schedule.reveal_after", "must be from 1m to 7d"),
         ("INTERVIEW_BOT_SCHEDULE__GRACE", "2 hours", "schedule.grace", "expected a duration like 6h"),
         ("INTERVIEW_BOT_BOT__LANGUAGE", "fr", "bot.language", "expected one of en, zh, got 'fr'"),
         ("INTERVIEW_BOT_BOT__ADMINS", "you", "bot.admins", "expected entries like console:you"),
@@ -524,5 +524,51 @@ def test_secrets_never_appear_in_repr_or_str() -> None:
 def test_shard_zero_is_a_valid_shard_id() -> None:
     settings = load_settings(env={"INTERVIEW_BOT_DISCORD__SHARD_IDS": "0,1", "INTERVIEW_BOT_DISCORD__SHARD_COUNT": "2"})
     assert settings.discord.shard_ids == (0, 1) and settings.discord.shard_count == 2
-    with pytest.raises(ConfigError, match="shard numbers 0 or greater"):
+    with pytest.raises(ConfigError, match="shard numbers from 0"):
         load_settings(env={"INTERVIEW_BOT_DISCORD__SHARD_IDS": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "problem"),
+    [
+        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "9999999d", "reveal delay must be from 1m to 7d"),
+        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "8d", "reveal delay must be from 1m to 7d"),
+        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "30s", "reveal delay must be from 1m to 7d"),
+        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "9" * 5000, "expected a duration like 6h"),
+        ("INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER", "²h", "expected a duration like 6h"),
+        ("INTERVIEW_BOT_SCHEDULE__GRACE", "2d", "grace must be from 0m to 1d"),
+        ("INTERVIEW_BOT_SCHEDULE__TIMEZONE", "A" * 300, "unknown timezone 'AAAA"),
+        ("INTERVIEW_BOT_PRACTICE__STUDY_COUNT", "²", "expected a whole number from 1 to 20"),
+        ("INTERVIEW_BOT_PRACTICE__STUDY_COUNT", "21", "expected a whole number from 1 to 20"),
+        ("INTERVIEW_BOT_PRACTICE__STUDY_ANSWER_MINUTES", "٣", "expected a whole number from 1 to 60"),
+        ("INTERVIEW_BOT_OPS__PORT", "٨٠", "expected a port number"),
+        ("INTERVIEW_BOT_SLACK__REQUEST_TIMEOUT", "nan", "greater than 0 and at most 600"),
+        ("INTERVIEW_BOT_SLACK__REQUEST_TIMEOUT", "1e999", "greater than 0 and at most 600"),
+        ("INTERVIEW_BOT_SLACK__CHANNEL_PACE", "inf", "greater than 0 and at most 60"),
+        ("INTERVIEW_BOT_DISCORD__REQUESTS_PER_SECOND", "1e6", "at most 10000"),
+        ("INTERVIEW_BOT_DISCORD__SHARD_COUNT", "9" * 30, "shards up to 100000"),
+        ("INTERVIEW_BOT_DISCORD__SYNC_GUILD_IDS", "1" * 30, "expected numeric Discord guild ids"),
+    ],
+)
+def test_values_out_of_bounds_are_one_config_error(var: str, value: str, problem: str) -> None:
+    message = config_error(env={var: value})
+    assert problem in message
+    assert len(message) < 300  # a huge value is not repeated whole
+
+
+def test_schedule_bounds_take_the_ends_of_their_ranges(tmp_path: Path) -> None:
+    path = write_toml(tmp_path, '[schedule]\nreveal_after = "7d"\ngrace = "0m"\n')
+    assert load_settings(path, env={}).schedule.reveal_after == timedelta(days=7)
+    settings = load_settings(env={"INTERVIEW_BOT_SCHEDULE__REVEAL_AFTER": "1m",
+                                  "INTERVIEW_BOT_SCHEDULE__GRACE": "1d"})
+    assert settings.schedule.reveal_after == timedelta(minutes=1)
+    assert settings.schedule.grace == timedelta(days=1)
+    # A TOML integer is minutes, bounded the same way.
+    assert "reveal delay must be" in config_error(config_file=write_toml(tmp_path, "[schedule]\nreveal_after = 99999\n"))
+
+
+def test_study_bounds_are_the_commands_bounds() -> None:
+    from bot.core.commands import MAX_ANSWER_MINUTES, MAX_STUDY_COUNT
+
+    assert config.STUDY_COUNT_RANGE == (1, MAX_STUDY_COUNT)
+    assert config.STUDY_ANSWER_MINUTES_RANGE == (1, MAX_ANSWER_MINUTES)

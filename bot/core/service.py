@@ -24,7 +24,7 @@ from bot.core.channel_health import ChannelHealth
 from bot.core.leases import Leases
 from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
-from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, parse_command
+from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, command_name, parse_command
 from bot.core.i18n import t
 from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
 from bot.core.learning import Learning
@@ -192,9 +192,8 @@ class Core:
             raise
         finally:
             if isinstance(event, CommandInvoked):
-                name = event.text.split(" ", 1)[0] or "help"
                 self.metrics.observe("command_seconds", time_module.perf_counter() - started,
-                                     command=name if name.isalpha() else "other")
+                                     command=command_name(event.text))
 
     # --- rounds ------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ Only storage imports this module.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import time, timedelta
 from typing import TypeVar
@@ -24,8 +25,10 @@ from bot.core.models import (
     ThreadRef,
     UserRef,
 )
-from bot.core.schedule import Schedule
+from bot.core.schedule import MAX_REVEAL_AFTER, Schedule
 from bot.storage.tables import ChannelRow, ReplyRow, RoundRow, StudySessionRow, SubscriptionRow
+
+log = logging.getLogger(__name__)
 
 
 def channel_is(channel: ChannelRef) -> ColumnElement[bool]:
@@ -61,13 +64,23 @@ def subscription_record(row: SubscriptionRow, channel: ChannelRef) -> Subscripti
             time_of_day=time(hours, minutes),
             timezone=row.timezone,
             days=frozenset(int(d) for d in row.days.split(",") if d),
-            reveal_after=timedelta(seconds=row.reveal_after_seconds),
+            reveal_after=_reveal_after(row.reveal_after_seconds, channel),
         ),
         tags=tuple(t for t in row.tags.split(",") if t),
         paused=row.paused,
         language=row.language,
         paused_reason=row.paused_reason,
     )
+
+
+def _reveal_after(seconds: int, channel: ChannelRef) -> timedelta:
+    """A delay saved before the bounds existed (``reveal=9999999d``) would overflow the
+    first time a round's reveal is computed from it: read it as the longest allowed."""
+    bounded = min(max(seconds, 0), int(MAX_REVEAL_AFTER.total_seconds()))
+    if bounded != seconds:
+        log.warning("subscription of %s has a reveal delay of %s seconds, out of bounds; using %s "
+                    "seconds until its schedule is set again", channel.key, seconds, bounded)
+    return timedelta(seconds=bounded)
 
 
 def round_record(row: RoundRow, channel: ChannelRef) -> Round:

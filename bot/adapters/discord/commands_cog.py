@@ -21,13 +21,24 @@ from discord.ext import commands
 
 from bot.adapters.discord.components import QUESTION_MODAL, parse_modal_id
 from bot.adapters.discord.localization import choice, described
-from bot.core.commands import MAX_ANSWER_MINUTES, MAX_STUDY_COUNT
-from bot.core.schedule import timezone_names
+from bot.core.commands import (
+    MAX_ANSWER_LENGTH,
+    MAX_ANSWER_MINUTES,
+    MAX_PACK_ID_LENGTH,
+    MAX_ROUND_ID,
+    MAX_STUDY_COUNT,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+)
+from bot.core.schedule import MAX_DAYS_TEXT, MAX_DURATION_TEXT, MAX_TIMEZONE_LENGTH, timezone_names
 
 if TYPE_CHECKING:
     from bot.adapters.discord.client import InterviewBotBase
 
 MAX_CHOICES = 25
+# Discord refuses longer option values before they reach us; the core parses what we build
+# from them with the same bounds again (it is the same text as on every platform).
+MAX_TAGS_TEXT = MAX_TAGS * (MAX_TAG_LENGTH + 1)
 DAY_SUGGESTIONS = ("mon-fri", "daily", "weekends", "mon,wed,fri", "tue,thu", "mon", "sat")
 REVEAL_SUGGESTIONS = ("30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 LANGUAGE_CHOICES = [Choice(name="English", value="en"), Choice(name="中文", value="zh")]
@@ -97,7 +108,7 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
     @app_commands.command(name="answer", description=described("slash.answer"))
     @app_commands.describe(text=described("slash.option_answer"))
     async def answer(self, interaction: discord.Interaction[Any],
-                     text: app_commands.Range[str, 1, 4000]) -> None:
+                     text: app_commands.Range[str, 1, MAX_ANSWER_LENGTH]) -> None:
         await self._run(interaction, f"answer {text}")
 
     @app_commands.command(name="reveal", description=described("slash.reveal"))
@@ -134,10 +145,10 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
         self,
         interaction: discord.Interaction[Any],
         time: app_commands.Range[str, 1, 5] | None = None,
-        timezone: app_commands.Range[str, 1, 64] | None = None,
-        days: app_commands.Range[str, 1, 40] | None = None,
-        reveal: app_commands.Range[str, 1, 20] | None = None,
-        tags: app_commands.Range[str, 1, 200] | None = None,
+        timezone: app_commands.Range[str, 1, MAX_TIMEZONE_LENGTH] | None = None,
+        days: app_commands.Range[str, 1, MAX_DAYS_TEXT] | None = None,
+        reveal: app_commands.Range[str, 1, MAX_DURATION_TEXT] | None = None,
+        tags: app_commands.Range[str, 1, MAX_TAGS_TEXT] | None = None,
         language: Choice[str] | None = None,
     ) -> None:
         text = schedule_text(time, timezone, days, reveal, tags, language.value if language else None)
@@ -177,7 +188,7 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
     async def study_start(
         self,
         interaction: discord.Interaction[Any],
-        tags: app_commands.Range[str, 1, 200] | None = None,
+        tags: app_commands.Range[str, 1, MAX_TAGS_TEXT] | None = None,
         count: app_commands.Range[int, 1, MAX_STUDY_COUNT] | None = None,
         answer_minutes: app_commands.Range[int, 1, MAX_ANSWER_MINUTES] | None = None,
     ) -> None:
@@ -200,7 +211,7 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
     @app_commands.command(name="practice", description=described("slash.practice"))
     @app_commands.describe(answer=described("slash.option_practice_answer"))
     async def practice(self, interaction: discord.Interaction[Any],
-                       answer: app_commands.Range[str, 1, 4000] | None = None) -> None:
+                       answer: app_commands.Range[str, 1, MAX_ANSWER_LENGTH] | None = None) -> None:
         await self._run(interaction, f"practice answer {answer}" if answer else "practice")
 
     @app_commands.command(name="rate", description=described("slash.rate"))
@@ -208,7 +219,7 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
     @app_commands.rename(round_id="round")
     @app_commands.choices(rating=RATING_CHOICES)
     async def rate(self, interaction: discord.Interaction[Any], rating: Choice[str],
-                   round_id: app_commands.Range[int, 1] | None = None) -> None:
+                   round_id: app_commands.Range[int, 1, MAX_ROUND_ID] | None = None) -> None:
         await self._run(interaction, f"rate {rating.value}" + (f" {round_id}" if round_id else ""))
 
     @app_commands.command(name="leaderboard", description=described("slash.leaderboard"))
@@ -219,7 +230,8 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
 
     @me.command(name="timezone", description=described("slash.me_timezone"))
     @app_commands.describe(zone=described("slash.option_zone"))
-    async def me_timezone(self, interaction: discord.Interaction[Any], zone: app_commands.Range[str, 1, 64]) -> None:
+    async def me_timezone(self, interaction: discord.Interaction[Any],
+                          zone: app_commands.Range[str, 1, MAX_TIMEZONE_LENGTH]) -> None:
         await self._run(interaction, f"me timezone {zone}")
 
     @me_timezone.autocomplete("zone")
@@ -238,12 +250,14 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
 
     @packs.command(name="enable", description=described("slash.packs_enable"))
     @app_commands.describe(pack=described("slash.option_pack"))
-    async def packs_enable(self, interaction: discord.Interaction[Any], pack: app_commands.Range[str, 1, 100]) -> None:
+    async def packs_enable(self, interaction: discord.Interaction[Any],
+                           pack: app_commands.Range[str, 1, MAX_PACK_ID_LENGTH]) -> None:
         await self._run(interaction, f"packs enable {pack.strip()}")
 
     @packs.command(name="disable", description=described("slash.packs_disable"))
     @app_commands.describe(pack=described("slash.option_pack"))
-    async def packs_disable(self, interaction: discord.Interaction[Any], pack: app_commands.Range[str, 1, 100]) -> None:
+    async def packs_disable(self, interaction: discord.Interaction[Any],
+                            pack: app_commands.Range[str, 1, MAX_PACK_ID_LENGTH]) -> None:
         await self._run(interaction, f"packs disable {pack.strip()}")
 
     @packs_enable.autocomplete("pack")
