@@ -100,14 +100,18 @@ class Recovery:
             for reply in await history(round_.thread):
                 present.add(reply.message_id)
                 stored = seen.get(reply.message_id)
+                # With the platform's time of writing: a reply made before a reveal that fell
+                # due while the bot was away is still scored, one made after it is late.
                 if stored is None:
-                    await core.handle(ThreadReplyCreated(round_.thread, reply.actor, reply.message_id, reply.text))
-                elif stored.text != reply.text:
-                    await core.handle(ThreadReplyEdited(round_.thread, reply.actor, reply.message_id, reply.text))
+                    await core.handle(ThreadReplyCreated(round_.thread, reply.actor, reply.message_id, reply.text,
+                                                         reply.sent_at))
+                elif stored.current_text != reply.text:
+                    await core.handle(ThreadReplyEdited(round_.thread, reply.actor, reply.message_id, reply.text,
+                                                        reply.sent_at))
                 else:
                     continue
                 changes += 1
-            for message_id in set(seen) - present:
+            for message_id in {m for m, r in seen.items() if r.late_deleted_at is None} - present:
                 await core.handle(ThreadReplyDeleted(round_.thread, message_id))
                 changes += 1
         if changes:

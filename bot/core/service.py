@@ -400,11 +400,16 @@ class Core:
         question = await self.question(round_.question_id) if round_ else None
         if round_ is None or question is None or not event.text.strip():
             return []
+        # Graded and stored even after the round closed: the ledger flags it late (kept as
+        # history, never scored), judging by the round as stored, since this copy of it
+        # may be from before a reveal.
         result = self.grader.grade(question, event.text)
         stored = await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, False, result.covered,
-                                                      result.score, self.clock.now(), event.message_id))
+                                                      result.score, self.clock.now(), event.message_id,
+                                                      event.sent_at))
         if stored is not None:
-            self.metrics.count("replies", platform=event.thread.channel.platform, kind="public")
+            self.metrics.count("replies", platform=event.thread.channel.platform,
+                               kind="late" if stored.late else "public")
         return []
 
     async def _on_thread_edit(self, event: ThreadReplyEdited) -> list[Response]:
@@ -413,16 +418,18 @@ class Core:
         if round_ is None or question is None:
             return []
         result = self.grader.grade(question, event.text)
+        # After the close, the ledger keeps the scored version and records this text beside it.
         edited = await self.repo.edit_reply(round_.id, event.message_id, event.text, result.covered,
-                                            result.score, self.clock.now())
+                                            result.score, self.clock.now(), event.sent_at)
         if not edited:  # an edit of a reply we never saw counts as the reply itself
             await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, False, result.covered,
-                                                  result.score, self.clock.now(), event.message_id))
+                                                  result.score, self.clock.now(), event.message_id, event.sent_at))
         return []
 
     async def _on_thread_delete(self, event: ThreadReplyDeleted) -> list[Response]:
         round_ = await self.round_in_thread(event.thread)
         if round_ is not None:
+            # Deleted after the close, an answer made in time keeps its score (see the ledger).
             await self.repo.delete_reply(round_.id, event.message_id, self.clock.now())
         return []
 
