@@ -28,7 +28,7 @@ from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager
-from bot.core.recovery import POST_LEASE, Recovery
+from bot.core.recovery import DELAYED_REVEAL, POST_LEASE, Recovery
 from bot.core.models import (
     Actor,
     ChannelRef,
@@ -331,8 +331,11 @@ class Core:
             log.error("cannot reveal round %s: its question %s is gone", round_id, round_.question_id)
             await self._reveals_done.submit(round_id)
             return False
+        await self._read_back_missed_replies(round_)
         subscription = await self.repo.get_subscription(round_.channel)
         language = self.language_of(subscription)
+        # Late replies included: the summary counts those written after the announced
+        # reveal time, which a delayed reveal (downtime, a failing platform) finds here.
         replies = await self.repo.replies_for_round(round_id)
         hints = await self.repo.hints_for_round(round_id)
         for message in (
@@ -348,6 +351,21 @@ class Core:
         log.info("revealed round %s in %s", round_id, round_.channel.key)
         await self.study.after_reveal(round_)
         return True
+
+    async def _read_back_missed_replies(self, round_: Round) -> None:
+        """Before a reveal the bot makes well after its announced time (it was down or
+        disconnected when the round closed), read the round's thread back: replies written
+        in time are then scored by the platform's time of writing, and those written after
+        it are counted late in the summary. Only a thread the round owns: a study thread
+        holds earlier questions' replies too."""
+        owns_thread = (round_.thread is not None and round_.message is not None
+                       and round_.message.message_id == round_.thread.thread_id)
+        if not owns_thread or self.clock.now() - round_.reveal_at <= DELAYED_REVEAL:
+            return
+        try:
+            await self.recovery.backfill_round(round_)
+        except Exception:  # noqa: BLE001 - the reveal goes out with what the ledger holds
+            log.exception("could not read back the thread of round %s before its delayed reveal", round_.id)
 
     def _next_question(
         self, channel: ChannelRef, tags: tuple[str, ...], disabled: set[str], cycle: int, asked: set[str]
