@@ -66,3 +66,35 @@ async def test_replies_made_while_the_bot_was_down_are_judged_by_their_slack_tim
     assert "1 late reply(s), after the announced reveal time, not scored: Boss" in summary
     assert [(s.name, s.rounds) for s in await second.core.repo.standings(second.channel, None)] == [("Ann", 1)]
     assert await second.core.recovery.backfill("slack") == 0
+
+
+async def test_an_edit_made_while_the_bot_was_down_counts_only_if_slack_dates_it_before_the_close(
+    make_slack_bot, clock
+) -> None:
+    first = await make_slack_bot()
+    fake = first.fake
+    fake.clock = lambda: clock.now().timestamp()
+    round_ = await first.post_round()
+    parent = round_.thread.thread_id
+    question = first.core.bank.get(round_.question_id)
+    early = question.key_points[0].aliases[0]
+    ann = fake.add_reply(first.CHANNEL, parent, first.MEMBER, early)
+    boss = fake.add_reply(first.CHANNEL, parent, first.ADMIN, early)
+    await first.reply(parent, ann, early)
+    await first.reply(parent, boss, early, user=first.ADMIN)
+    await first.adapter.stop()
+    await first.app.close()
+
+    clock.set(round_.reveal_at - timedelta(minutes=10))
+    fake.edit_message(first.CHANNEL, boss, f"in time: {aliases(question)}")
+    clock.set(round_.reveal_at + timedelta(minutes=10))
+    fake.edit_message(first.CHANNEL, ann, f"after the close: {aliases(question)}")
+    clock.set(round_.reveal_at + timedelta(hours=1))
+    second = await make_slack_bot()
+
+    stored = {r.message_id: r for r in await second.core.repo.replies_for_round(round_.id)}
+    assert len(stored[boss].covered) == len(question.key_points) and stored[boss].late_text is None
+    assert stored[ann].covered == (question.key_points[0].name,)
+    assert stored[ann].late_text == f"after the close: {aliases(question)}"
+    points = {s.name: s.points for s in await second.core.repo.standings(second.channel, None)}
+    assert points == {"Boss": 1.0, "Ann": 1 / len(question.key_points)}
