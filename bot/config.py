@@ -293,8 +293,8 @@ def _positive_float(maximum: float) -> _Parser:
 
 def _float_between(low: float, high: float) -> _Parser:
     def parse(value: object) -> float:
-        number = _positive_float(value)
-        if not low <= number <= high:
+        number = _positive_float(high)(value)
+        if not low <= number:
             raise ValueError(f"expected a number from {low:g} to {high:g}, got {value!r}")
         return number
 

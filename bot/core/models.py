@@ -119,7 +119,10 @@ class RoundClaim:
 @dataclass(frozen=True)
 class ReplyDraft:
     """An answer to store: in a round's thread (with its platform ``message_id``) or
-    private (without)."""
+    private (without). ``at`` is when it reached the bot (the core's clock); ``sent_at``,
+    when known, is when the platform says its text was written (a reply read back from
+    thread history after downtime). Whether it is late is the ledger's call
+    (``after_close``), made against the round as stored."""
 
     round_id: int
     actor: Actor
@@ -129,6 +132,7 @@ class ReplyDraft:
     score: float
     at: datetime
     message_id: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,50 @@ class Reply:
     covered: tuple[str, ...] = field(default=())
     message_id: str | None = None
     score: float = 0.0
+    # Made after its round closed: kept and shown as late, never scored.
+    late: bool = False
+    # An answer made in time but edited after the close: the newest text. ``text``,
+    # ``covered`` and ``score`` stay the version that was scored.
+    late_text: str | None = None
+    # An answer made in time and deleted after the close: it keeps its score.
+    late_deleted_at: datetime | None = None
+
+    @property
+    def current_text(self) -> str:
+        """The text as it stands on the platform now (after any late edit)."""
+        return self.text if self.late_text is None else self.late_text
+
+    @property
+    def scored(self) -> bool:
+        return not self.late
+
+
+def written_at(arrived: datetime, sent_at: datetime | None) -> datetime:
+    """When a reply's text was written: the platform's time when it gave one, but never
+    later than the reply reached the bot (a platform clock running ahead cannot make an
+    answer late)."""
+    return arrived if sent_at is None else min(arrived, sent_at)
+
+
+def round_closes_at(round_: Round) -> datetime:
+    """The moment a round stops taking scored answers: its announced reveal time, or the
+    reveal (or skip) itself when that came first. A reveal delayed past the announced
+    time (the bot was down, a platform was failing) does not keep the round open."""
+    if round_.revealed_at is None:
+        return round_.reveal_at
+    return min(round_.reveal_at, round_.revealed_at)
+
+
+def after_close(round_: Round, arrived: datetime, sent_at: datetime | None = None) -> bool:
+    """Whether an answer, edit or deletion of ``round_`` comes after the round closed.
+
+    Without a platform time it is judged by when it arrived; a round the ledger already
+    shows revealed or skipped is closed whatever the clocks say (another instance's clock
+    may run a little behind this one's). With a platform time (history read back after
+    downtime) the time decides, so a reply written before the reveal still counts."""
+    if sent_at is None and round_.status in (RoundStatus.REVEALED, RoundStatus.SKIPPED):
+        return True
+    return written_at(arrived, sent_at) > round_closes_at(round_)
 
 
 class StudyStatus(str, enum.Enum):

@@ -74,6 +74,9 @@ class HistoricReply:
     actor: Actor
     message_id: str
     text: str
+    # When the platform says the text was written (its last edit, else its post): a reply
+    # made before a reveal that happened while the bot was away still counts.
+    sent_at: datetime | None = None
 
 
 class PostLookup(Protocol):
@@ -106,10 +109,14 @@ class CommandInvoked:
 
 @dataclass(frozen=True)
 class ThreadReplyCreated:
+    """A reply in a round's thread. ``sent_at``: the platform's time of writing, given by
+    a backfill from thread history; live events leave it out (their arrival counts)."""
+
     thread: ThreadRef
     actor: Actor
     message_id: str
     text: str
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ class ThreadReplyEdited:
     actor: Actor
     message_id: str
     text: str
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -294,7 +302,8 @@ class Repository(Protocol):
         ...
 
     async def edit_reply(
-        self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime
+        self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime,
+        sent_at: datetime | None = None,
     ) -> bool: ...
 
     async def delete_reply(self, round_id: int, message_id: str, now: datetime) -> bool: ...

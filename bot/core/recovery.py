@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A reveal made this long after its announced time was not made by a bot that was running
+# and connected: its thread may hold replies the bot never heard of, read back first.
+DELAYED_REVEAL = timedelta(minutes=1)
+
+
 class Recovery:
     def __init__(self, core: Core, grace: timedelta) -> None:
         self.core = core
@@ -87,10 +92,10 @@ class Recovery:
         core = self.core
         changes = 0
         for round_ in await core.repo.open_rounds():
-            if round_.thread is None or (platform_name and round_.channel.platform != platform_name):
+            if platform_name and round_.channel.platform != platform_name:
                 continue
             try:
-                changes += await self._backfill_round(round_)
+                changes += await self.backfill_round(round_)
             except Exception:  # noqa: BLE001 - one thread's trouble must not stop the others
                 log.warning("could not read the thread of round %s in %s; its replies are read again on "
                             "the next backfill", round_.id, round_.channel.key, exc_info=True)
@@ -98,27 +103,32 @@ class Recovery:
             log.info("backfill applied %s change(s) from thread history", changes)
         return changes
 
-    async def _backfill_round(self, round_: Round) -> int:
+    async def backfill_round(self, round_: Round) -> int:
+        """Bring one round's replies up to date with its thread (0 changes on a platform
+        that cannot list a thread's history)."""
         core = self.core
-        changes = 0
-        thread = round_.thread
-        assert thread is not None
         history = getattr(core.platforms.get(round_.channel.platform), "thread_replies", None)
-        if history is None:
+        if round_.thread is None or history is None:
             return 0
+        changes = 0
         seen = {r.message_id: r for r in await core.repo.replies_for_round(round_.id) if r.message_id}
         present = set()
-        for reply in await history(thread):
+        for reply in await history(round_.thread):
             present.add(reply.message_id)
             stored = seen.get(reply.message_id)
+            # With the platform's time of writing: a reply made before a reveal that fell
+            # due while the bot was away is still scored, one made after it is late.
             if stored is None:
-                await core.handle(ThreadReplyCreated(thread, reply.actor, reply.message_id, reply.text))
-            elif stored.text != reply.text:
-                await core.handle(ThreadReplyEdited(thread, reply.actor, reply.message_id, reply.text))
+                await core.handle(ThreadReplyCreated(round_.thread, reply.actor, reply.message_id, reply.text,
+                                                     reply.sent_at))
+            elif stored.current_text != reply.text:
+                await core.handle(ThreadReplyEdited(round_.thread, reply.actor, reply.message_id, reply.text,
+                                                    reply.sent_at))
             else:
                 continue
             changes += 1
-        for message_id in set(seen) - present:
-            await core.handle(ThreadReplyDeleted(thread, message_id))
+        # A reply deleted after the close keeps its score and stays listed: not deleted again.
+        for message_id in {m for m, r in seen.items() if r.late_deleted_at is None} - present:
+            await core.handle(ThreadReplyDeleted(round_.thread, message_id))
             changes += 1
         return changes

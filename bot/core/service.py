@@ -30,7 +30,7 @@ from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager
-from bot.core.recovery import Recovery
+from bot.core.recovery import DELAYED_REVEAL, Recovery
 from bot.core.models import (
     Actor,
     ChannelRef,
@@ -365,8 +365,11 @@ class Core:
         if question is None:
             log.error("cannot reveal round %s: its question %s is gone", round_.id, round_.question_id)
             return False
+        await self._read_back_missed_replies(round_)
         subscription = await self.repo.get_subscription(round_.channel)
         language = self.language_of(subscription)
+        # Late replies included: the summary counts those written after the announced
+        # reveal time, which a delayed reveal (downtime, a failing platform) finds here.
         replies = await self.repo.replies_for_round(round_.id)
         hints = await self.repo.hints_for_round(round_.id)
         thread = round_.thread
@@ -386,6 +389,21 @@ class Core:
                     thread = None
             await platform.post_message(round_.channel, message)
         return True
+
+    async def _read_back_missed_replies(self, round_: Round) -> None:
+        """Before a reveal the bot makes well after its announced time (it was down or
+        disconnected when the round closed), read the round's thread back: replies written
+        in time are then scored by the platform's time of writing, and those written after
+        it are counted late in the summary. Only a thread the round owns: a study thread
+        holds earlier questions' replies too."""
+        owns_thread = (round_.thread is not None and round_.message is not None
+                       and round_.message.message_id == round_.thread.thread_id)
+        if not owns_thread or self.clock.now() - round_.reveal_at <= DELAYED_REVEAL:
+            return
+        try:
+            await self.recovery.backfill_round(round_)
+        except Exception:  # noqa: BLE001 - the reveal goes out with what the ledger holds
+            log.exception("could not read back the thread of round %s before its delayed reveal", round_.id)
 
     def _next_question(
         self, channel: ChannelRef, tags: tuple[str, ...], disabled: set[str], cycle: int, asked: set[str]
@@ -438,11 +456,16 @@ class Core:
         question = await self.question(round_.question_id) if round_ else None
         if round_ is None or question is None or not event.text.strip():
             return []
+        # Graded and stored even after the round closed: the ledger flags it late (kept as
+        # history, never scored), judging by the round as stored, since this copy of it
+        # may be from before a reveal.
         result = self.grader.grade(question, event.text)
         stored = await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, False, result.covered,
-                                                      result.score, self.clock.now(), event.message_id))
+                                                      result.score, self.clock.now(), event.message_id,
+                                                      event.sent_at))
         if stored is not None:
-            self.metrics.count("replies", platform=event.thread.channel.platform, kind="public")
+            self.metrics.count("replies", platform=event.thread.channel.platform,
+                               kind="late" if stored.late else "public")
         return []
 
     async def _on_thread_edit(self, event: ThreadReplyEdited) -> list[Response]:
@@ -451,16 +474,18 @@ class Core:
         if round_ is None or question is None:
             return []
         result = self.grader.grade(question, event.text)
+        # After the close, the ledger keeps the scored version and records this text beside it.
         edited = await self.repo.edit_reply(round_.id, event.message_id, event.text, result.covered,
-                                            result.score, self.clock.now())
+                                            result.score, self.clock.now(), event.sent_at)
         if not edited:  # an edit of a reply we never saw counts as the reply itself
             await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, False, result.covered,
-                                                  result.score, self.clock.now(), event.message_id))
+                                                  result.score, self.clock.now(), event.message_id, event.sent_at))
         return []
 
     async def _on_thread_delete(self, event: ThreadReplyDeleted) -> list[Response]:
         round_ = await self.round_in_thread(event.thread)
         if round_ is not None:
+            # Deleted after the close, an answer made in time keeps its score (see the ledger).
             await self.repo.delete_reply(round_.id, event.message_id, self.clock.now())
         return []
 

@@ -126,9 +126,13 @@ class StudySessions:
         points: dict[str, float] = defaultdict(float)
         rounds: dict[str, int] = defaultdict(int)
         names: dict[str, str] = {}
+        late = 0
         for round_ in await self.core.repo.study_rounds(study.id):
             best: dict[str, float] = {}
             for reply in await self.core.repo.replies_for_round(round_.id):
+                if reply.late:  # after its question was revealed: counted below, not scored
+                    late += 1
+                    continue
                 key = reply.user.key
                 best[key] = max(best.get(key, 0.0), reply.score)
                 names[key] = reply.user_name
@@ -141,7 +145,12 @@ class StudySessions:
               rounds=rounds[k], count=study.count)
             for i, k in enumerate(ranked, start=1)
         ]
-        return Message(text="\n".join(lines) or t("scoreboard.empty", language),
+        text = "\n".join(lines) or t("scoreboard.empty", language)
+        if late:
+            # The scoreboard is the session's last word, posted after every reveal: the one
+            # place that can say how many answers came too late to count.
+            text += "\n\n" + t("scoreboard.late", language, count=late)
+        return Message(text=text,
                        title=t("scoreboard.title", language), kind=MessageKind.SCOREBOARD)
 
     async def after_reveal(self, round_: Round) -> None:

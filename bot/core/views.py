@@ -94,17 +94,25 @@ def summary_message(
     round_: Round, question: Question, replies: list[Reply], language: str, hints: dict[str, int] | None = None
 ) -> Message:
     """Who answered and, per person, which key points their answers covered together (and
-    how many hints they took)."""
+    how many hints they took).
+
+    The summary is made at the reveal, so the late replies it can name are those written
+    after the announced reveal time but before the reveal went out (it was delayed: the bot
+    was down, the platform failing). They are counted and named, not scored, so the
+    channel sees why they are missing from the coverage above. Replies made after the
+    reveal are kept the same way and left out of every score."""
     hints = hints or {}
-    if not replies:
+    scored = [r for r in replies if r.scored]
+    late = late_line(replies, language)
+    if not scored:
         return Message(
-            text=t("summary.nobody", language),
+            text=t("summary.nobody", language) + (f"\n\n{late}" if late else ""),
             title=t("summary.title", language),
             kind=MessageKind.SUMMARY,
             round_id=round_.id,
         )
     by_user: dict[str, list[Reply]] = defaultdict(list)
-    for reply in replies:
+    for reply in scored:
         by_user[reply.user.key].append(reply)
     names = [kp.name for kp in question.key_points]
     lines = []
@@ -128,6 +136,8 @@ def summary_message(
                     text = text[:PRIVATE_ANSWER_PREVIEW] + "…"
                 line += f"\n   ({t('summary.private_answer', language)}) {text}"
         lines.append(line)
+    if late:
+        lines.append(late)
     return Message(
         text="\n".join(lines) + "\n\n" + t("rate.prompt", language),
         title=t("summary.title", language),
@@ -135,6 +145,15 @@ def summary_message(
         kind=MessageKind.SUMMARY,
         round_id=round_.id,
     )
+
+
+def late_line(replies: list[Reply], language: str) -> str:
+    """"2 late replies, not scored: Ann, Bob" ("" when none was late)."""
+    late = [r for r in replies if r.late]
+    if not late:
+        return ""
+    names = dict.fromkeys(defuse_mentions(r.user_name) for r in late)
+    return t("summary.late", language, count=len(late), names=", ".join(names))
 
 
 def rating_buttons(target: str, language: str) -> tuple[Button, ...]:

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.models import (
     ChannelRef,
@@ -40,6 +41,12 @@ from bot.storage.tables import (
     StudySessionRow,
     UserPrefsRow,
 )
+
+
+def scored_reply() -> ColumnElement[bool]:
+    """A reply that counts for scores, leaderboards, streaks and stats: not deleted while it
+    counted, and not made after its round closed (a late reply is kept, never scored)."""
+    return and_(ReplyRow.deleted_at.is_(None), ReplyRow.late.is_(False))
 
 
 class PracticeLedger:
@@ -187,10 +194,12 @@ class PracticeLedger:
             )
 
     async def answered_round(self, channel: ChannelRef, user: UserRef, round_id: int | None) -> Round | None:
-        """The revealed round (``round_id``, else the newest) in which the person answered."""
+        """The revealed round (``round_id``, else the newest) in which the person answered in
+        time. A late answer was written with the reference answer in view: there is no
+        recall to rate."""
         answered = (
             select(ReplyRow.round_id)
-            .where(ReplyRow.platform == user.platform, ReplyRow.user_id == user.user, ReplyRow.deleted_at.is_(None))
+            .where(ReplyRow.platform == user.platform, ReplyRow.user_id == user.user, scored_reply())
         )
         conditions = [channel_is(channel), RoundRow.id.in_(answered),
                       RoundRow.status == RoundStatus.REVEALED.value]
@@ -240,14 +249,15 @@ class PracticeLedger:
                 row.timezone, row.language, row.updated_at = prefs.timezone, prefs.language, now
 
     async def answer_times(self, channel: ChannelRef, user: UserRef) -> list[datetime]:
-        """When the person answered in this channel (deleted answers excluded), oldest first."""
+        """When the person answered in this channel (deleted and late answers excluded), oldest
+        first."""
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(ReplyRow.created_at)
                 .join(RoundRow, RoundRow.id == ReplyRow.round_id)
                 .join(ChannelRow, ChannelRow.id == RoundRow.channel_id)
                 .where(channel_is(channel), ReplyRow.platform == user.platform, ReplyRow.user_id == user.user,
-                       ReplyRow.deleted_at.is_(None))
+                       scored_reply())
                 .order_by(ReplyRow.created_at)
             )
             return list(rows)
@@ -260,7 +270,7 @@ class PracticeLedger:
                    func.max(ReplyRow.user_name).label("name"))
             .join(RoundRow, RoundRow.id == ReplyRow.round_id)
             .join(ChannelRow, ChannelRow.id == RoundRow.channel_id)
-            .where(channel_is(channel), ReplyRow.deleted_at.is_(None),
+            .where(channel_is(channel), scored_reply(),
                    *([ReplyRow.created_at >= since] if since is not None else []))
             .group_by(ReplyRow.platform, ReplyRow.workspace, ReplyRow.user_id, ReplyRow.round_id)
             .subquery()
@@ -279,13 +289,13 @@ class PracticeLedger:
         return sorted(standings, key=lambda s: (-s.points, -s.rounds, s.name))
 
     async def answers_since(self, channel: ChannelRef, since: datetime) -> list[tuple[datetime, str]]:
-        """(time, user key) of every answer in the channel since ``since``: participation."""
+        """(time, user key) of every scored answer in the channel since ``since``: participation."""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(ReplyRow.created_at, ReplyRow.platform, ReplyRow.user_id)
                 .join(RoundRow, RoundRow.id == ReplyRow.round_id)
                 .join(ChannelRow, ChannelRow.id == RoundRow.channel_id)
-                .where(channel_is(channel), ReplyRow.deleted_at.is_(None), ReplyRow.created_at >= since)
+                .where(channel_is(channel), scored_reply(), ReplyRow.created_at >= since)
                 .order_by(ReplyRow.created_at)
             )
             return [(at, f"{platform}:{user}") for at, platform, user in rows]

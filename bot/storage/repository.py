@@ -26,10 +26,12 @@ from bot.core.models import (
     Subscription,
     ThreadRef,
     UserRef,
+    after_close,
+    written_at,
 )
 from bot.storage.db import Sessions
 from bot.storage.packs import PackLedger
-from bot.storage.practice import PracticeLedger
+from bot.storage.practice import PracticeLedger, scored_reply
 from bot.storage.rows import (
     channel_is,
     channel_ref,
@@ -526,42 +528,75 @@ class SqlRepository(PracticeLedger, PackLedger):
 
     async def add_replies(self, drafts: Sequence[ReplyDraft]) -> list[Reply | None]:
         """Store replies in one transaction; None in place of one whose platform message
-        was already stored for its round (a redelivered event, or a backfill)."""
-        rows = [dict(round_id=d.round_id, platform=d.actor.user.platform, workspace=d.actor.user.workspace,
-                     user_id=d.actor.user.user, user_name=d.actor.name, text=d.text, private=d.private,
-                     message_id=d.message_id, covered="\n".join(d.covered), score=d.score,
-                     created_at=d.at, updated_at=d.at) for d in drafts]
+        was already stored for its round (a redelivered event, or a backfill). A reply
+        made after its round closed is stored ``late``: judged here, against the round as
+        this transaction reads it, not against the caller's copy (which another instance's
+        reveal, or a skip, may have overtaken)."""
         async with self._sessions.begin() as session:
+            rounds = await self._rounds_by_id(session, {d.round_id for d in drafts})
+            late = [d.round_id in rounds and after_close(rounds[d.round_id], d.at, d.sent_at) for d in drafts]
+            rows = [dict(round_id=d.round_id, platform=d.actor.user.platform, workspace=d.actor.user.workspace,
+                         user_id=d.actor.user.user, user_name=d.actor.name, text=d.text, private=d.private,
+                         message_id=d.message_id, covered="\n".join(d.covered), score=d.score, late=is_late,
+                         created_at=written_at(d.at, d.sent_at), updated_at=d.at)
+                    for d, is_late in zip(drafts, late, strict=True)]
             ids = await _insert_new(session, ReplyRow, rows, ("round_id", "message_id"))
         return [
             Reply(id=reply_id, round_id=d.round_id, user=d.actor.user, user_name=d.actor.name, text=d.text,
-                  private=d.private, created_at=d.at, covered=d.covered, message_id=d.message_id, score=d.score)
+                  private=d.private, created_at=written_at(d.at, d.sent_at), covered=d.covered,
+                  message_id=d.message_id, score=d.score, late=is_late)
             if reply_id is not None else None
-            for d, reply_id in zip(drafts, ids, strict=True)
+            for d, is_late, reply_id in zip(drafts, late, ids, strict=True)
         ]
 
+    async def _rounds_by_id(self, session: AsyncSession, round_ids: Iterable[int]) -> dict[int, Round]:
+        found: dict[int, Round] = {}
+        for chunk in chunks(list(round_ids)):
+            rows = await session.execute(select(RoundRow, ChannelRow).join(ChannelRow).where(RoundRow.id.in_(chunk)))
+            found.update((row.id, round_record(row, channel_ref(ch))) for row, ch in rows)
+        return found
+
     async def edit_reply(
-        self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime
+        self, round_id: int, message_id: str, text: str, covered: tuple[str, ...], score: float, now: datetime,
+        sent_at: datetime | None = None,
     ) -> bool:
+        """Apply an edit of a stored reply; False when there is none. After the round
+        closed, a scored reply keeps the version that was scored and the edit is kept in
+        ``late_text``; a late reply (never scored) simply takes the new text."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(ReplyRow)
-                .where(ReplyRow.round_id == round_id, ReplyRow.message_id == message_id)
-                .values(text=text, covered="\n".join(covered), score=score, updated_at=now, deleted_at=None)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            row = await session.scalar(
+                select(ReplyRow).where(ReplyRow.round_id == round_id, ReplyRow.message_id == message_id))
+            if row is None:
+                return False
+            round_ = round_record(*await self._round_row(session, round_id))
+            row.updated_at = now
+            if not row.late and after_close(round_, now, sent_at):
+                # Not deleted_at: an answer deleted while it counted stays out of the scores.
+                row.late_text, row.late_deleted_at = text, None
+            else:
+                row.text, row.covered, row.score, row.deleted_at = text, "\n".join(covered), score, None
+            return True
 
     async def delete_reply(self, round_id: int, message_id: str, now: datetime) -> bool:
+        """Record a deleted reply; False when there is none (or it was deleted already).
+        Deleted after the round closed, a scored reply keeps its score (``late_deleted_at``):
+        what was answered in time is not taken back from the leaderboard."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(ReplyRow)
-                .where(ReplyRow.round_id == round_id, ReplyRow.message_id == message_id,
-                       ReplyRow.deleted_at.is_(None))
-                .values(deleted_at=now, updated_at=now)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            row = await session.scalar(
+                select(ReplyRow).where(ReplyRow.round_id == round_id, ReplyRow.message_id == message_id,
+                                       ReplyRow.deleted_at.is_(None), ReplyRow.late_deleted_at.is_(None)))
+            if row is None:
+                return False
+            round_ = round_record(*await self._round_row(session, round_id))
+            if not row.late and after_close(round_, now):
+                row.late_deleted_at = now
+            else:
+                row.deleted_at = now
+            row.updated_at = now
+            return True
 
     async def replies_for_round(self, round_id: int) -> list[Reply]:
+        """The round's replies not deleted while they counted, late ones included (flagged)."""
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(ReplyRow).where(ReplyRow.round_id == round_id, ReplyRow.deleted_at.is_(None))
@@ -576,6 +611,6 @@ class SqlRepository(PracticeLedger, PackLedger):
                 .join(RoundRow, RoundRow.id == ReplyRow.round_id)
                 .join(ChannelRow, ChannelRow.id == RoundRow.channel_id)
                 .where(channel_is(channel), ReplyRow.platform == user.platform, ReplyRow.user_id == user.user,
-                       ReplyRow.deleted_at.is_(None))
+                       scored_reply())
             )).one()
             return int(row[0]), int(row[1]), float(row[2] or 0.0)

@@ -99,7 +99,7 @@ def reply_record(row: ReplyRow) -> Reply:
         id=row.id, round_id=row.round_id, user=UserRef(row.platform, row.workspace, row.user_id),
         user_name=row.user_name, text=row.text, private=row.private, created_at=row.created_at,
         covered=tuple(c for c in row.covered.split("\n") if c), message_id=row.message_id,
-        score=row.score,
+        score=row.score, late=row.late, late_text=row.late_text, late_deleted_at=row.late_deleted_at,
     )
 
 

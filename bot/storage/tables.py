@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -142,7 +143,15 @@ class ReplyRow(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Deleted while it still counted: out of every score and summary.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # After the round closed (its announced reveal time, or the reveal if earlier), an
+    # answer no longer changes scores but is kept: a reply made then is ``late`` (never
+    # scored); a scored reply edited then keeps text/covered/score and records the new
+    # text in ``late_text``; deleted then, it keeps its score and records ``late_deleted_at``.
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    late_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    late_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class StudySessionRow(Base):

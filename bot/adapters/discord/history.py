@@ -85,7 +85,9 @@ class RoundHistory:
             if not message.content.strip():
                 continue
             author = await self._member(guild_id, message.author)
-            replies.append(HistoricReply(message_actor(author, guild_id), str(message.id), message.content))
+            # The snowflake id carries the time of posting; an edit has its own time.
+            replies.append(HistoricReply(message_actor(author, guild_id), str(message.id), message.content,
+                                         message.edited_at or message.created_at))
         return replies
 
     async def _member(self, guild_id: int, user: discord.abc.User) -> discord.abc.User:

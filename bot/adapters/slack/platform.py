@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
@@ -141,7 +141,7 @@ class SlackPlatform:
             ts, user_id, text = reply
             actor = (await self.users.actor(team, user_id) if self.users is not None
                      else Actor(UserRef(self.name, team, user_id), user_id))
-            found.append(HistoricReply(actor, ts, text))
+            found.append(HistoricReply(actor, ts, text, _written_at(message, ts)))
         return found
 
     # --- sending ---------------------------------------------------------------------------
@@ -202,3 +202,14 @@ class SlackPlatform:
                     channel=channel_id, content=attachment.data, filename=attachment.filename,
                     title=attachment.filename, thread_ts=thread_ts, request_file_info=False,
                 )
+
+
+def _written_at(message: dict[str, Any], ts: str) -> datetime | None:
+    """When a reply's current text was written: its last edit's ``ts``, else its own. A
+    Slack ``ts`` is the Unix time of the message (seconds, then a per-second counter)."""
+    edited = message.get("edited")
+    stamp = edited.get("ts") if isinstance(edited, dict) and isinstance(edited.get("ts"), str) else ts
+    try:
+        return datetime.fromtimestamp(float(stamp), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
