@@ -1,7 +1,8 @@
 """Loads YAML question packs (one file per pack) into a Bank, validating every field with its line.
 
-Walks yaml.compose() nodes so each error names path:line: field. Reviewer's notes must point at
-a key point of their question or quote its answer. Imports only bot.content
+Walks the nodes of bot.content.yaml_guard (bounded parsing: no anchors, limited size and depth)
+so each error names path:line: field, and bounds every field and count. Reviewer's notes must
+point at a key point of their question or quote its answer. Imports only bot.content
 (never bot.core, bot.storage or adapters).
 """
 
@@ -17,6 +18,7 @@ import yaml
 from bot.content.errors import ContentError, ContentErrors
 from bot.content.matching import normalize
 from bot.content.model import KeyPoint, Note, Pack, Question, quote_in
+from bot.content.yaml_guard import MAX_PACK_BYTES, Rejected, compose
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
@@ -38,6 +40,24 @@ QUESTION_FIELDS = {
 }
 KEY_POINT_FIELDS = {"name": True, "aliases": False, "detail": False}
 NOTE_FIELDS = {"key_point": False, "quote": False, "text": True}  # where, then why
+
+# Upper bounds on fields, in characters, and on counts. The shipped pack's largest are in
+# brackets; chat adds its own limits when posting. Ids: Discord custom_ids hold at most 100
+# characters and carry a question id, and the ledger's id columns are 128.
+MAX_ID_CHARS = 64  # pack and question ids, tags [24]
+MAX_TITLE_CHARS = 200  # pack and question titles [16]
+MAX_PROMPT_CHARS = 2_000  # [54]
+MAX_ANSWER_CHARS = 10_000  # [931]
+MAX_TERM_CHARS = 100  # a key point's name or one alias [47]
+MAX_DETAIL_CHARS = 1_000  # [136]
+MAX_NOTE_CHARS = 2_000  # a note's text or quote [196]
+MAX_SOURCE_CHARS = 200  # [31]
+MAX_LANGUAGE_CHARS = 35  # the longest BCP 47 tag in common use is shorter
+MAX_QUESTIONS = 500  # per pack [18]
+MAX_KEY_POINTS = 30  # per question [7]
+MAX_ALIASES = 30  # per key point [11]
+MAX_TAGS = 20  # per question [3]
+MAX_NOTES = 20  # per question [4]
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -159,9 +179,14 @@ class _ParsedPack:
 
 def _parse_file(path: Path, errors: list[ContentError]) -> _ParsedPack | None:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_PACK_BYTES + 1)  # enough to know it is too big, without reading it all
     except OSError as exc:
         errors.append(ContentError(str(path), 0, "path", exc.strerror or str(exc)))
+        return None
+    if len(raw) > MAX_PACK_BYTES:
+        line = raw.count(b"\n", 0, MAX_PACK_BYTES) + 1
+        errors.append(ContentError(str(path), line, "file", f"the file is over the limit of {MAX_PACK_BYTES:,} bytes"))
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -216,7 +241,10 @@ class _PackParser:
     def parse(self, text: str) -> _ParsedPack | None:
         before = len(self.errors)
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = compose(text)
+        except Rejected as exc:
+            self.error(exc.line, exc.field, exc.message)
+            return None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if exc.context_mark and mark and mark.index >= len(text.rstrip()):
@@ -224,8 +252,8 @@ class _PackParser:
             problem = " ".join(part for part in (exc.context, exc.problem) if part)
             self.error(mark.line + 1 if mark else 0, "yaml", f"invalid YAML: {problem}")
             return None
-        except yaml.reader.ReaderError as exc:
-            self.error(text[: exc.position].count("\n") + 1, "yaml", f"invalid YAML: {exc.reason}")
+        except yaml.YAMLError as exc:  # unmarked: the parser gave no position
+            self.error(1, "yaml", f"invalid YAML: {exc}")
             return None
         if root is None:
             self.error(1, "pack", "file is empty")
