@@ -60,6 +60,12 @@ def compose(text: str, loader: Any = None) -> yaml.Node | None:
             builder.add(event)
     except yaml.reader.ReaderError as exc:
         raise _bad_character(text, exc) from None
+    except yaml.MarkedYAMLError as exc:
+        # libyaml has a nesting limit of its own (1,000) that its scanner can meet while looking
+        # ahead, before the event over ours is out: give the same answer as the pure Python parser.
+        if exc.problem == "exceeded maximum nesting depth" and exc.problem_mark is not None:
+            raise Rejected(exc.problem_mark.line + 1, "yaml", f"nested more than {MAX_DEPTH} levels deep") from None
+        raise
     finally:
         events.close()  # disposes of the parser when we stop early
     return builder.root
