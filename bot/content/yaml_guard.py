@@ -139,16 +139,21 @@ class _Builder:
 
 
 def _path(stack: list[list[Any]]) -> str:
-    """Where the next value goes, as the loader names fields: ``questions[2].answer``."""
+    """Where the scalar being read goes, as the loader names fields: ``questions[2].answer``."""
     parts: list[str] = []
-    for parent, key in stack:
+    for depth, (parent, key) in enumerate(stack):
+        inner = depth < len(stack) - 1  # an open collection inside this one holds the scalar
         if isinstance(parent, yaml.SequenceNode):
-            parts.append(f"[{len(parent.value)}]")
-        elif key is None:
-            parts.append(".(key)")
+            parts.append(f"[{len(parent.value) - inner}]")
+        elif inner:  # in the last value added, or in a key still waiting for its value
+            parts.append("." + (_label(parent.value[-1][0]) if key is None else "(key)"))
         else:
-            parts.append("." + (_short(key.value) if isinstance(key, yaml.ScalarNode) else "?"))
+            parts.append("." + ("(key)" if key is None else _label(key)))
     return "".join(parts).lstrip(".") or "yaml"
+
+
+def _label(key: yaml.Node) -> str:
+    return _short(key.value) if isinstance(key, yaml.ScalarNode) else "(key)"
 
 
 def _bad_character(text: str, exc: yaml.reader.ReaderError) -> Rejected:
