@@ -152,7 +152,11 @@ def pack_files(paths: Sequence[Path], errors: list[ContentError]) -> list[Path]:
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in PACK_SUFFIXES and p.is_file())
+            try:
+                found = sorted(p for p in path.iterdir() if p.suffix in PACK_SUFFIXES and p.is_file())
+            except OSError as exc:  # e.g. a directory we may not list
+                errors.append(ContentError(str(path), 0, "path", exc.strerror or str(exc)))
+                continue
             if not found:
                 errors.append(ContentError(str(path), 0, "path", "directory has no *.yaml or *.yml packs"))
         elif not path.exists():
