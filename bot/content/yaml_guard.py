@@ -9,7 +9,6 @@ not hours or a RecursionError. Imports only PyYAML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -24,19 +23,21 @@ MAX_DEPTH = 20  # mappings and lists, one inside another; the schema itself need
 MAX_NODES = 60_000  # scalars, mappings and lists, keys included
 MAX_STRING_CHARS = 20_000  # any one scalar, keys included; at least every field's own limit
 
-# libyaml is many times faster; the event stream, and so every answer here, is the same.
+# libyaml is many times faster. Both give the same events for the same YAML, so the limits
+# give the same answers (tests/content/test_hostile_packs.py runs them on both).
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()  # implicit tags (int, bool, null, ...) exactly as SafeLoader resolves them
 
 
-@dataclass(frozen=True)
 class Rejected(Exception):
     """The first structural problem found: 1-based line, a field path where one is known
     (``questions[2].answer``) else "yaml", and what is wrong."""
 
-    line: int
-    field: str
-    message: str
+    def __init__(self, line: int, field: str, message: str) -> None:
+        super().__init__(f"{line}: {field}: {message}")
+        self.line = line
+        self.field = field
+        self.message = message
 
 
 def compose(text: str, loader: Any = None) -> yaml.Node | None:
