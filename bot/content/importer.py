@@ -34,11 +34,14 @@ from pathlib import Path
 import yaml
 
 from bot.content.errors import ContentError, ContentErrors
-from bot.content.loader import KEY_POINT_FIELDS, NOTE_FIELDS, QUESTION_FIELDS, SLUG
+from bot.content.loader import KEY_POINT_FIELDS, MAX_ID_CHARS, NOTE_FIELDS, QUESTION_FIELDS, SLUG
 from bot.content.matching import normalize
 from bot.content.model import KeyPoint, Note, Question
 
 TITLE_SIMILARITY = 0.7
+# Generated ids stay under the loader's MAX_ID_CHARS with room for what callers add around a
+# slug: "-01" entry numbers here, "-2" on a clash and "custom-" in bot.core.packs.
+SLUG_CHARS = MAX_ID_CHARS - 16
 SHARED_POINTS = 0.75
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*$")  # deeper headings belong to the answer
@@ -248,9 +251,16 @@ def _strip_colon(text: str, leading: bool = False) -> str:
     return text.lstrip("：:").strip() if leading else text.rstrip("：:").strip()
 
 
-def slugify(text: str) -> str:
-    slug = "-".join(re.findall(r"[a-z0-9]+", text.lower()))
-    return slug or "question"
+def slugify(text: str, max_chars: int = SLUG_CHARS) -> str:
+    """text's ASCII letters and digits as a slug of at most max_chars: whole words while they
+    fit, the first word cut short if even it does not; "question" when nothing is left."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    slug = words[0][:max_chars] if words else "question"
+    for word in words[1:]:
+        if len(slug) + 1 + len(word) > max_chars:
+            break
+        slug += "-" + word
+    return slug
 
 
 # -- duplicates -------------------------------------------------------------------------------

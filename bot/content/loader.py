@@ -1,7 +1,8 @@
 """Loads YAML question packs (one file per pack) into a Bank, validating every field with its line.
 
-Walks yaml.compose() nodes so each error names path:line: field. Reviewer's notes must point at
-a key point of their question or quote its answer. Imports only bot.content
+Walks the nodes of bot.content.yaml_guard (bounded parsing: no anchors, limited size and depth)
+so each error names path:line: field, and bounds every field and count. Reviewer's notes must
+point at a key point of their question or quote its answer. Imports only bot.content
 (never bot.core, bot.storage or adapters).
 """
 
@@ -17,6 +18,7 @@ import yaml
 from bot.content.errors import ContentError, ContentErrors
 from bot.content.matching import normalize
 from bot.content.model import KeyPoint, Note, Pack, Question, quote_in
+from bot.content.yaml_guard import MAX_PACK_BYTES, Rejected, compose
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
@@ -38,6 +40,24 @@ QUESTION_FIELDS = {
 }
 KEY_POINT_FIELDS = {"name": True, "aliases": False, "detail": False}
 NOTE_FIELDS = {"key_point": False, "quote": False, "text": True}  # where, then why
+
+# Upper bounds on fields, in characters, and on counts. The shipped pack's largest are in
+# brackets; chat adds its own limits when posting. Ids: Discord custom_ids hold at most 100
+# characters and carry a question id, and the ledger's id columns are 128.
+MAX_ID_CHARS = 64  # pack and question ids, tags [24]
+MAX_TITLE_CHARS = 200  # pack and question titles [16]
+MAX_PROMPT_CHARS = 2_000  # [54]
+MAX_ANSWER_CHARS = 10_000  # [931]
+MAX_TERM_CHARS = 100  # a key point's name or one alias [47]
+MAX_DETAIL_CHARS = 1_000  # [136]
+MAX_NOTE_CHARS = 2_000  # a note's text or quote [196]
+MAX_SOURCE_CHARS = 200  # [31]
+MAX_LANGUAGE_CHARS = 35  # the longest BCP 47 tag in common use is shorter
+MAX_QUESTIONS = 500  # per pack [18]
+MAX_KEY_POINTS = 30  # per question [7]
+MAX_ALIASES = 30  # per key point [11]
+MAX_TAGS = 20  # per question [3]
+MAX_NOTES = 20  # per question [4]
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -132,7 +152,11 @@ def pack_files(paths: Sequence[Path], errors: list[ContentError]) -> list[Path]:
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in PACK_SUFFIXES and p.is_file())
+            try:
+                found = sorted(p for p in path.iterdir() if p.suffix in PACK_SUFFIXES and p.is_file())
+            except OSError as exc:  # e.g. a directory we may not list
+                errors.append(ContentError(str(path), 0, "path", exc.strerror or str(exc)))
+                continue
             if not found:
                 errors.append(ContentError(str(path), 0, "path", "directory has no *.yaml or *.yml packs"))
         elif not path.exists():
@@ -140,6 +164,9 @@ def pack_files(paths: Sequence[Path], errors: list[ContentError]) -> list[Path]:
             found = []
         elif path.suffix not in PACK_SUFFIXES:
             errors.append(ContentError(str(path), 0, "path", "not a pack: expected a .yaml or .yml file"))
+            found = []
+        elif not path.is_file():  # a pipe or device could be read forever
+            errors.append(ContentError(str(path), 0, "path", "not a regular file"))
             found = []
         else:
             found = [path]
@@ -159,9 +186,14 @@ class _ParsedPack:
 
 def _parse_file(path: Path, errors: list[ContentError]) -> _ParsedPack | None:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_PACK_BYTES + 1)  # enough to know it is too big, without reading it all
     except OSError as exc:
         errors.append(ContentError(str(path), 0, "path", exc.strerror or str(exc)))
+        return None
+    if len(raw) > MAX_PACK_BYTES:
+        line = raw.count(b"\n", 0, MAX_PACK_BYTES) + 1
+        errors.append(ContentError(str(path), line, "file", f"the file is over the limit of {MAX_PACK_BYTES:,} bytes"))
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -216,7 +248,10 @@ class _PackParser:
     def parse(self, text: str) -> _ParsedPack | None:
         before = len(self.errors)
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = compose(text)
+        except Rejected as exc:
+            self.error(exc.line, exc.field, exc.message)
+            return None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if exc.context_mark and mark and mark.index >= len(text.rstrip()):
@@ -224,8 +259,8 @@ class _PackParser:
             problem = " ".join(part for part in (exc.context, exc.problem) if part)
             self.error(mark.line + 1 if mark else 0, "yaml", f"invalid YAML: {problem}")
             return None
-        except yaml.reader.ReaderError as exc:
-            self.error(text[: exc.position].count("\n") + 1, "yaml", f"invalid YAML: {exc.reason}")
+        except yaml.YAMLError as exc:  # unmarked: the parser gave no position
+            self.error(1, "yaml", f"invalid YAML: {exc}")
             return None
         if root is None:
             self.error(1, "pack", "file is empty")
@@ -234,10 +269,10 @@ class _PackParser:
         if fields is None:
             return None
         pack_id = self.slug(fields.get("id"), "id")
-        title = self.text(fields.get("title"), "title")
+        title = self.text(fields.get("title"), "title", limit=MAX_TITLE_CHARS)
         questions: list[Question] = []
         id_lines: dict[str, int] = {}
-        items = self.sequence(fields.get("questions"), "questions", non_empty=True)
+        items = self.sequence(fields.get("questions"), "questions", MAX_QUESTIONS, non_empty=True)
         for index, item in enumerate(items):
             question = self.question(item, f"questions[{index}]", id_lines)
             if question is not None:
@@ -259,16 +294,19 @@ class _PackParser:
                            f"duplicate question id {question_id!r} (first defined at line {id_lines[question_id]})")
             else:
                 id_lines[question_id] = _line(fields["id"])
-        values = {name: self.text(fields.get(name), f"{where}.{name}") for name in ("title", "prompt", "answer")}
+        values = {name: self.text(fields.get(name), f"{where}.{name}", limit=limit)
+                  for name, limit in (("title", MAX_TITLE_CHARS), ("prompt", MAX_PROMPT_CHARS),
+                                      ("answer", MAX_ANSWER_CHARS))}
         key_points = self.key_points(fields.get("key_points"), f"{where}.key_points")
-        tags = self.strings(fields.get("tags"), f"{where}.tags", slugs=True)
+        tags = self.strings(fields.get("tags"), f"{where}.tags", MAX_TAGS, slugs=True)
         difficulty = self.difficulty(fields.get("difficulty"), f"{where}.difficulty")
-        language = self.text(fields.get("language"), f"{where}.language", default="zh")
+        language = self.text(fields.get("language"), f"{where}.language", default="zh", limit=MAX_LANGUAGE_CHARS)
         if language is not None and not LANGUAGE.match(language):
             self.error(_line(fields["language"]), f"{where}.language",
                        f"{language!r} is not a language code like 'zh' or 'en'")
             language = None
-        source = self.text(fields.get("source"), f"{where}.source", default="", allow_empty=True)
+        source = self.text(fields.get("source"), f"{where}.source", default="", allow_empty=True,
+                           limit=MAX_SOURCE_CHARS)
         title, prompt, answer = values["title"], values["prompt"], values["answer"]
         notes = self.notes(fields.get("notes"), f"{where}.notes", answer, key_points)
         if (question_id is None or title is None or prompt is None or answer is None or key_points is None
@@ -283,7 +321,7 @@ class _PackParser:
         names = [point.name for point in key_points] if key_points is not None else None
         notes: list[Note] = []
         ok = node is None or isinstance(node, yaml.SequenceNode)
-        for index, item in enumerate(self.sequence(node, where)):
+        for index, item in enumerate(self.sequence(node, where, MAX_NOTES)):
             note = self.note(item, f"{where}[{index}]", answer, names)
             ok = ok and note is not None
             if note is not None:
@@ -295,9 +333,9 @@ class _PackParser:
         fields = self.mapping(node, here, NOTE_FIELDS)
         if fields is None:
             return None
-        text = self.text(fields.get("text"), f"{here}.text")  # a missing text was reported by mapping()
-        key_point = self.text(fields.get("key_point"), f"{here}.key_point")
-        quote = self.text(fields.get("quote"), f"{here}.quote")
+        text = self.text(fields.get("text"), f"{here}.text", limit=MAX_NOTE_CHARS)  # missing: mapping() said
+        key_point = self.text(fields.get("key_point"), f"{here}.key_point", limit=MAX_TERM_CHARS)
+        quote = self.text(fields.get("quote"), f"{here}.quote", limit=MAX_NOTE_CHARS)
         ok = (text is not None and ("key_point" not in fields or key_point is not None)
               and ("quote" not in fields or quote is not None))
         if "key_point" not in fields and "quote" not in fields:
@@ -308,14 +346,14 @@ class _PackParser:
                        f"no key point named {key_point!r} in this question (expected one of: {', '.join(names)})")
             ok = False
         if quote is not None and answer is not None and not quote_in(quote, answer):
-            self.error(_line(fields["quote"]), f"{here}.quote", f"{quote!r} is not in the answer")
+            self.error(_line(fields["quote"]), f"{here}.quote", f"{_shown(quote)} is not in the answer")
             ok = False
         if not ok or text is None:
             return None
         return Note(text=text, key_point=key_point, quote=quote)
 
     def key_points(self, node: yaml.Node | None, where: str) -> tuple[KeyPoint, ...] | None:
-        items = self.sequence(node, where, non_empty=True)
+        items = self.sequence(node, where, MAX_KEY_POINTS, non_empty=True)
         points: list[KeyPoint] = []
         owner: dict[str, tuple[int, str]] = {}  # normalized term -> (index, name) of its key point
         ok = node is not None and bool(items)
@@ -325,9 +363,10 @@ class _PackParser:
             if fields is None:
                 ok = False
                 continue
-            name = self.text(fields.get("name"), f"{here}.name")
-            aliases = self.strings(fields.get("aliases"), f"{here}.aliases")
-            detail = self.text(fields.get("detail"), f"{here}.detail", default="", allow_empty=True)
+            name = self.text(fields.get("name"), f"{here}.name", limit=MAX_TERM_CHARS)
+            aliases = self.strings(fields.get("aliases"), f"{here}.aliases", MAX_ALIASES)
+            detail = self.text(fields.get("detail"), f"{here}.detail", default="", allow_empty=True,
+                               limit=MAX_DETAIL_CHARS)
             if name is None or aliases is None or detail is None:
                 ok = False
                 continue
@@ -361,8 +400,8 @@ class _PackParser:
             if key_node.tag != _STR or not isinstance(key, str):
                 self.error(_line(key_node), where, f"keys must be strings, got {_describe(key_node)}")
             elif key not in known:
-                self.error(_line(key_node), _join(where, key),
-                           f"unknown key {key!r} (expected one of: {', '.join(known)})")
+                self.error(_line(key_node), _join(where, _short(key)),
+                           f"unknown key {_shown(key)} (expected one of: {', '.join(known)})")
             elif key in fields:
                 self.error(_line(key_node), _join(where, key), f"duplicate key {key!r}")
             else:
@@ -372,7 +411,8 @@ class _PackParser:
                 self.error(_line(node), _join(where, key), "required field is missing")
         return fields
 
-    def sequence(self, node: yaml.Node | None, where: str, non_empty: bool = False) -> list[yaml.Node]:
+    def sequence(self, node: yaml.Node | None, where: str, limit: int, non_empty: bool = False) -> list[yaml.Node]:
+        """The list's items, up to limit; more are an error at the first item over it."""
         if node is None:
             return []
         if not isinstance(node, yaml.SequenceNode):
@@ -380,9 +420,11 @@ class _PackParser:
             return []
         if non_empty and not node.value:
             self.error(_line(node), where, "must not be empty")
-        return list(node.value)
+        if len(node.value) > limit:
+            self.error(_line(node.value[limit]), where, f"at most {limit:,} items, got {len(node.value):,}")
+        return list(node.value[:limit])
 
-    def text(self, node: yaml.Node | None, where: str, default: str | None = None,
+    def text(self, node: yaml.Node | None, where: str, *, limit: int, default: str | None = None,
              allow_empty: bool = False) -> str | None:
         if node is None:
             return default
@@ -390,29 +432,32 @@ class _PackParser:
             self.error(_line(node), where, f"expected a string, got {_describe(node)}")
             return None
         value = str(node.value)
+        if len(value) > limit:
+            self.error(_line(node), where, f"at most {limit:,} characters, got {len(value):,}")
+            return None
         if not allow_empty and not value.strip():
             self.error(_line(node), where, "must not be empty")
             return None
         return value
 
     def slug(self, node: yaml.Node | None, where: str) -> str | None:
-        value = self.text(node, where)
+        value = self.text(node, where, limit=MAX_ID_CHARS)
         if node is not None and value is not None and not SLUG.match(value):
             self.error(_line(node), where,
                        f"{value!r} is not a slug (lowercase letters, digits and single hyphens, e.g. 'early-stopping')")
             return None
         return value
 
-    def strings(self, node: yaml.Node | None, where: str, slugs: bool = False) -> tuple[str, ...] | None:
+    def strings(self, node: yaml.Node | None, where: str, limit: int, slugs: bool = False) -> tuple[str, ...] | None:
+        """Up to limit slugs (tags) or key-point terms."""
         values: list[str] = []
-        ok = True
-        for index, item in enumerate(self.sequence(node, where)):
-            value = self.slug(item, f"{where}[{index}]") if slugs else self.text(item, f"{where}[{index}]")
+        ok = node is None or (isinstance(node, yaml.SequenceNode) and len(node.value) <= limit)
+        for index, item in enumerate(self.sequence(node, where, limit)):
+            value = (self.slug(item, f"{where}[{index}]") if slugs
+                     else self.text(item, f"{where}[{index}]", limit=MAX_TERM_CHARS))
             ok = ok and value is not None
             if value is not None:
                 values.append(value)
-        if node is not None and not isinstance(node, yaml.SequenceNode):
-            return None
         return tuple(values) if ok else None
 
     def difficulty(self, node: yaml.Node | None, where: str) -> int | None:
@@ -420,6 +465,9 @@ class _PackParser:
             return 2
         if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
             self.error(_line(node), where, f"expected an integer from 1 to 3, got {_describe(node)}")
+            return None
+        if len(node.value) > 8:  # int() of thousands of digits is slow, or refused outright
+            self.error(_line(node), where, "must be from 1 to 3")
             return None
         value = self._ints.construct_object(node)
         if not isinstance(value, int) or not 1 <= value <= 3:
@@ -430,6 +478,15 @@ class _PackParser:
 
 def _items(node: yaml.Node | None) -> list[yaml.Node]:
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _shown(text: str) -> str:
+    """A value quoted in a message, cut short: a message must stay readable in chat."""
+    return repr(_short(text, 60))
 
 
 def _join(where: str, key: str) -> str:

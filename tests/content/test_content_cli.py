@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -76,6 +80,46 @@ def test_lint_reports_each_error_and_fails(tmp_path: Path) -> None:
         f"{bad}:10: questions[0].colour: unknown key 'colour' (expected one of: {QUESTION_KEYS})",
     ]
     assert "2 error(s)" in err
+
+
+HOSTILE = {
+    # ~200 KB: a question, its key point and an alias, each repeated 10,000 times by alias
+    "laughs.yaml": ("id: x\ntitle: X\nquestions:\n  - &q\n    id: q\n    key_points:\n      - &k\n"
+                    "        aliases: [&s lol" + ", *s" * 10_000 + "]\n" + "      - *k\n" * 10_000
+                    + "  - *q\n" * 10_000, 4, "yaml: anchors (&q) are not allowed in packs"),
+    "flow.yaml": ("[" * 20_000 + "]" * 20_000, 1, "yaml: nested more than 20 levels deep"),
+    "block.yaml": ("- " * 20_000 + "x\n", 1, "yaml: nested more than 20 levels deep"),
+    "string.yaml": ("id: " + "x" * 30_000 + "\n", 1, "id: a string of 30,000 characters, over the limit of 20,000"),
+    "latin1.yaml": ("id: caf\xe9\n", 1, "encoding: file is not valid UTF-8"),
+}
+
+
+def write_hostile(directory: Path, name: str) -> Path:
+    path = directory / name
+    text = HOSTILE[name][0]
+    path.write_bytes(text.encode("latin-1") if name == "latin1.yaml" else text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_lint_of_a_hostile_file_fails_quickly_with_its_line(tmp_path: Path, name: str) -> None:
+    path = write_hostile(tmp_path, name)
+    started = time.perf_counter()
+    code, out, err = run("content", "lint", path)
+    assert time.perf_counter() - started < 1
+    _, line, message = HOSTILE[name]
+    assert (code, out, err) == (1, f"{path}:{line}: {message}\n", "1 error(s)\n")
+
+
+def test_the_installed_command_lints_hostile_files_without_a_traceback(tmp_path: Path) -> None:
+    paths = [write_hostile(tmp_path, name) for name in sorted(HOSTILE)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_BOT_")}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "content", "lint", *map(str, paths)],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == [f"{path}:{HOSTILE[path.name][1]}: {HOSTILE[path.name][2]}" for path in paths]
+    assert result.stderr.strip() == f"{len(paths)} error(s)"
 
 
 def test_list_prints_one_line_per_question() -> None:

@@ -97,7 +97,7 @@ def test_directory_loads_yaml_and_yml_files_in_name_order(tmp_path: Path) -> Non
     ("old", "new", "line", "field", "message"),
     [
         ("tags: [evaluation]", "tags: [evaluation", 26, "yaml", "invalid YAML"),
-        ("answer: 准确率、召回率。", "answer: a: b", 23, "yaml", "mapping values are not allowed here"),
+        ("answer: 准确率、召回率。", "answer: a: b", 23, "yaml", "mapping values are not allowed"),  # libyaml: "in this context"
         ("    prompt: 如何防止过拟合？\n", "", 4, "questions[0].prompt", "required field is missing"),
         ("title: 如何评估大模型的性能？", "title: [a, b]", 21, "questions[1].title", "expected a string, got a list"),
         ("- id: overfitting", "- id: Over_Fitting", 4, "questions[0].id", "'Over_Fitting' is not a slug"),
