@@ -153,6 +153,10 @@ class Bank:
         own_ids = {pack.id for pack in own}
         return self.shipped + tuple(p for p in self._shared if p.id not in own_ids) + tuple(own)
 
+    def owned(self) -> dict[str, tuple[Pack, ...]]:
+        """Each owner's own packs (question ids qualified)."""
+        return {owner: tuple(packs) for owner, packs in self._owned.items()}
+
     def sees(self, owner: str, question_id: str) -> bool:
         home = self._home.get(question_id)
         return home is not None and any(pack is home for pack in self.packs_for(owner))

@@ -47,7 +47,8 @@ def owner_of(place: ChannelRef | UserRef) -> str:
     return f"{place.platform}:{place.workspace}"
 
 
-def _owner_key(stored: StoredPack) -> str:
+def stored_owner(stored: StoredPack) -> str:
+    """The owner key of a stored pack (``SHARED`` for one stored before packs had owners)."""
     return f"{stored.owner_platform}:{stored.owner_workspace}" if stored.owner_platform else SHARED
 
 
@@ -103,8 +104,8 @@ class PackManager:
         if version == self._version:
             return
         stored = await self.core.repo.stored_packs()
-        uploads = [OwnedPack(_owner_key(s), pack) for s in stored if (pack := await self._parse(s)) is not None]
-        live = {(_owner_key(s), s.pack_id, s.revision) for s in stored}
+        uploads = [OwnedPack(stored_owner(s), pack) for s in stored if (pack := await self._parse(s)) is not None]
+        live = {(stored_owner(s), s.pack_id, s.revision) for s in stored}
         self._parsed = {key: pack for key, pack in self._parsed.items() if key in live}
         bank = Bank(self.file_packs, uploads)
         for upload, reason in bank.left_out:
@@ -116,7 +117,7 @@ class PackManager:
     async def _parse(self, stored: StoredPack) -> Pack | None:
         """A stored pack as loaded (its ids as written), parsed once per revision, off the
         event loop."""
-        key = (_owner_key(stored), stored.pack_id, stored.revision)
+        key = (stored_owner(stored), stored.pack_id, stored.revision)
         if key not in self._parsed:
             try:
                 self._parsed[key] = await asyncio.to_thread(load_pack_text, stored.source, stored.filename)
@@ -129,7 +130,7 @@ class PackManager:
         """Why ``pack`` may not join the owner's packs as ``stored`` now (the owner's and the
         shared ones), replacing the owner's pack of the same id; None when it may."""
         others = [OwnedPack(key, parsed) for s in stored
-                  if not ((key := _owner_key(s)) == owner and s.pack_id == pack.id)
+                  if not ((key := stored_owner(s)) == owner and s.pack_id == pack.id)
                   and (parsed := await self._parse(s)) is not None]
         return Bank(self.file_packs, others).refusal(OwnedPack(owner, pack))
 
@@ -201,10 +202,10 @@ class PackManager:
         added: list[Pack] = []
 
         async def write(stored: list[StoredPack]) -> StoredPack | str:
-            mine = [s for s in stored if _owner_key(s) == owner]
+            mine = [s for s in stored if stored_owner(s) == owner]
             # The owner's pack; or, the first time, the shared pack of that id it takes over.
             base_row = next((s for s in mine if s.pack_id == pack_id), None) or next(
-                (s for s in stored if _owner_key(s) == SHARED and s.pack_id == pack_id), None)
+                (s for s in stored if stored_owner(s) == SHARED and s.pack_id == pack_id), None)
             base = await self._parse(base_row) if base_row else None
             taken = set(shipped)
             for row in mine:
