@@ -7,6 +7,7 @@ a key point of their question or quote its answer. Imports only bot.content
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -56,13 +57,14 @@ SHARED = ""  # the owner of packs stored before packs had owners: every channel 
 
 
 def qualify(owner: str, question_id: str) -> str:
-    """The bank's id for an owner's question: a short stable hash of the owner, a slash, the
-    id as written. Two owners' ``q1`` never meet in rounds, review cards or practice; a slug
-    has no slash, so no shipped id is ever taken; and the id stays short enough for the
-    ledger's columns and a Discord button."""
+    """The bank's id for an owner's question: a short stable hash of the owner (50 bits in
+    ten base32 letters), a slash, the id as written. Two owners' ``q1`` never meet in rounds,
+    review cards or practice; a slug has no slash, so no shipped id is ever taken; and a
+    64-character id qualified still fits the ledger's columns and a Discord button."""
     if owner == SHARED:
         return question_id
-    return f"{hashlib.sha256(owner.encode()).hexdigest()[:12]}/{question_id}"
+    digest = base64.b32encode(hashlib.sha256(owner.encode()).digest()).decode()
+    return f"{digest[:10].lower()}/{question_id}"
 
 
 def local_id(question_id: str) -> str:

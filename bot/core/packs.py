@@ -124,6 +124,9 @@ class PackManager:
             except ContentErrors as exc:  # linted on upload; only a newer linter could object
                 log.error("stored pack %s no longer loads, leaving it out:\n%s", stored.pack_id, exc)
                 self._parsed[key] = None
+            except Exception:  # a stored row must never stop the bank from loading
+                log.exception("stored pack %s could not be read, leaving it out", stored.pack_id)
+                self._parsed[key] = None
         return self._parsed[key]
 
     async def _refusal(self, owner: str, pack: Pack, stored: list[StoredPack]) -> str | None:

@@ -178,7 +178,7 @@ InboundEvent = (
 # --- what the core needs from storage and time ------------------------------------------
 
 # Given the stored packs an upload must agree with, the pack to store or why not.
-PackWrite = Callable[[list[StoredPack]], Awaitable["StoredPack | str"]]
+PackWrite = Callable[[list[StoredPack]], Awaitable[StoredPack | str]]
 
 
 class Timers(Protocol):
