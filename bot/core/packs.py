@@ -210,6 +210,8 @@ class PackManager:
             base_row = next((s for s in mine if s.pack_id == pack_id), None) or next(
                 (s for s in stored if stored_owner(s) == SHARED and s.pack_id == pack_id), None)
             base = await self._parse(base_row) if base_row else None
+            if base_row is not None and base is None:  # rewriting it would lose its questions
+                return f"the stored pack {pack_id} no longer loads"
             taken = set(shipped)
             for row in mine:
                 parsed = await self._parse(row)
