@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters import AdapterSetupError
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
 from bot.config import Secrets, Settings
-from bot.content.loader import Bank, load_bank, load_pack_text
-from bot.content.model import Pack
+from bot.content.loader import Bank, OwnedPack, load_bank, load_pack_text
 from bot.content.matching import KeywordGrader
 from bot.core.clock import Clock, SystemClock
 from bot.core.models import Subscription
+from bot.core.packs import stored_owner
 from bot.core.service import Core, CoreSettings
 from bot.ops import OpsServer, PrometheusMetrics
 from bot.scheduling.scheduler import PostOutcome, RoundScheduler
@@ -185,15 +185,16 @@ async def run(settings: Settings, secrets: Secrets, stdin: TextIO = sys.stdin, s
             await app.close()
 
 
-async def uploaded_packs(settings: Settings) -> list[Pack]:
-    """The packs uploaded from chat, read from the configured database (for export)."""
+async def uploaded_packs(settings: Settings) -> list[OwnedPack]:
+    """The packs uploaded from chat and their owners, read from the configured database
+    (for export)."""
     engine = open_engine(settings.storage.url)
     try:
         await migrate(engine)
         stored = await SqlRepository(session_factory(engine)).stored_packs()
     finally:
         await engine.dispose()
-    return [load_pack_text(p.source, p.filename) for p in stored]
+    return [OwnedPack(stored_owner(p), load_pack_text(p.source, p.filename)) for p in stored]
 
 
 class PlatformAdapter(Protocol):

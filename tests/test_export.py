@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from bot.content.loader import load_bank
+from bot.content.loader import load_bank, local_id
+from bot.core.packs import owner_of
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,7 +50,9 @@ async def test_export_round_trips_shipped_and_uploaded_packs(make_session, tmp_p
     upload = tmp_path / "extras.yaml"
     upload.write_text(UPLOADED, encoding="utf-8")
     assert "saved" in await bot.say(f"/upload {upload}")
-    expected = {pack.id: pack.questions for pack in bot.core.bank.packs}
+    owner = owner_of(bot.app.console.channel)
+    expected = {pack.id: tuple(replace(q, id=local_id(q.id)) for q in pack.questions)
+                for pack in bot.core.bank.packs_for(owner)}
     await bot.close()
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_BOT_")}
@@ -56,10 +60,12 @@ async def test_export_round_trips_shipped_and_uploaded_packs(make_session, tmp_p
     out_dir = tmp_path / "exported"
     exported = cli("content", "export", "--out", str(out_dir), env=env)
     assert exported.returncode == 0, exported.stderr
-    assert sorted(p.name for p in out_dir.iterdir()) == ["llm-engineering.yaml", "team-extras.yaml"]
-    linted = cli("content", "lint", str(out_dir), env=env)
+    # The workspace's own pack goes in its own folder: another's may have the same ids.
+    assert sorted(p.name for p in out_dir.iterdir()) == ["console-local", "llm-engineering.yaml"]
+    assert [p.name for p in (out_dir / "console-local").iterdir()] == ["team-extras.yaml"]
+    linted = cli("content", "lint", str(out_dir), str(out_dir / "console-local"), env=env)
     assert linted.returncode == 0 and "ok: 19 questions in 2 packs" in linted.stdout
-    reloaded = {pack.id: pack.questions for pack in load_bank([out_dir]).packs}
+    reloaded = {pack.id: pack.questions for pack in load_bank([out_dir, out_dir / "console-local"]).packs}
     assert reloaded == expected  # notes, aliases, details and multi-line answers included
     shown = cli("content", "show", "model-evaluation", env=env)
     assert "Reviewer's notes:" in shown.stdout and "MAE" in shown.stdout

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TextIO
@@ -17,9 +18,9 @@ from typing import TextIO
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, import_markdown, slugify
 from bot.content.lint import check_paths
-from bot.content.loader import Bank, load_pack_text
+from bot.content.loader import Bank, OwnedPack, load_pack_text, local_id
 from bot.content.matching import Grader, KeywordGrader
-from bot.content.model import Pack, Question
+from bot.content.model import Question
 
 
 def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -54,18 +55,20 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
     export = commands.add_parser("export", help="write the whole bank, uploaded packs included, as YAML packs",
                                  description="Write one PACK_ID.yaml per pack (shipped and uploaded from chat) "
-                                             "into DIR, in the format lint and the loader accept.")
+                                             "into DIR, in the format lint and the loader accept; a "
+                                             "workspace's own uploads go in a folder of their own.")
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the packs into")
     return content
 
 
 def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: TextIO, err: TextIO,
                         inp: TextIO | None = None, grader: Grader | None = None,
-                        extra_packs: Sequence[Pack] = ()) -> int:
+                        extra_packs: Sequence[OwnedPack] = ()) -> int:
     """Run the parsed `content` subcommand; returns the process exit code.
 
     inp is where `grade` reads the answer (default: sys.stdin); grader defaults to KeywordGrader;
-    extra_packs are packs from elsewhere (uploaded from chat, read by the caller) that join the bank.
+    extra_packs are packs from elsewhere (uploaded from chat, read by the caller, with their
+    owners) that join the bank.
     """
     command: str = args.content_command
     if command == "import":
@@ -76,7 +79,9 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
     if bank is None:
         return 1
     if extra_packs:
-        bank = Bank(bank.packs + tuple(extra_packs))
+        bank = Bank(bank.packs, extra_packs)
+        for upload, reason in bank.left_out:
+            print(f"warning: uploaded pack {upload.pack.id} left out: {reason}", file=err)
     if command == "export":
         return _export(bank, args.out, out)
     if command == "list":
@@ -188,10 +193,15 @@ def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
 
 
 def _export(bank: Bank, directory: Path, out: TextIO) -> int:
-    directory.mkdir(parents=True, exist_ok=True)
-    for pack in bank.packs:
-        path = directory / f"{pack.id}.yaml"
-        path.write_text(dump_pack(pack.id, pack.title, pack.questions), encoding="utf-8")
+    """Shipped and shared packs into ``directory``; each owner's packs, whose ids may repeat
+    another owner's, into a folder named after the owner, with their ids as written."""
+    places = [(directory, pack) for pack in bank.packs]
+    places += [(directory / slugify(owner), pack) for owner, packs in bank.owned().items() for pack in packs]
+    for folder, pack in places:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{pack.id}.yaml"
+        questions = [replace(q, id=local_id(q.id)) for q in pack.questions]
+        path.write_text(dump_pack(pack.id, pack.title, questions), encoding="utf-8")
         print(f"wrote {len(pack.questions)} questions to {path}", file=out)
     return 0
 

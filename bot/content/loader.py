@@ -8,9 +8,11 @@ point at a key point of their question or quote its answer. Imports only bot.con
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -71,22 +73,93 @@ _TYPE_NAMES = {
 }
 
 
-class Bank:
-    """Every loaded question, in load order, looked up by id or filtered by tag."""
+SHARED = ""  # the owner of packs stored before packs had owners: every channel sees them
 
-    def __init__(self, packs: Iterable[Pack]) -> None:
-        self.packs: tuple[Pack, ...] = tuple(packs)
-        self.questions: tuple[Question, ...] = tuple(q for pack in self.packs for q in pack.questions)
+
+def qualify(owner: str, question_id: str) -> str:
+    """The bank's id for an owner's question: a short stable hash of the owner (50 bits in
+    ten base32 letters), a slash, the id as written. Two owners' ``q1`` never meet in rounds,
+    review cards or practice; a slug has no slash, so no shipped id is ever taken; and a
+    64-character id qualified still fits the ledger's columns and a Discord button."""
+    if owner == SHARED:
+        return question_id
+    digest = base64.b32encode(hashlib.sha256(owner.encode()).digest()).decode()
+    return f"{digest[:10].lower()}/{question_id}"
+
+
+def local_id(question_id: str) -> str:
+    """A question's id as its pack wrote it (``qualify`` undone)."""
+    return question_id.rpartition("/")[2]
+
+
+@dataclass(frozen=True)
+class OwnedPack:
+    """A pack uploaded from chat and who it belongs to (an opaque key; ``SHARED`` for none).
+    Its question ids are as the pack wrote them."""
+
+    owner: str
+    pack: Pack
+
+
+class Bank:
+    """Every loaded question, looked up by id or filtered by tag.
+
+    Shipped packs (and shared ones) are seen by every owner; an owner's uploaded packs only
+    by that owner, under qualified question ids (``qualify``). An owner's pack with a shared
+    pack's id takes that pack's place for the owner. Uploads that clash are left out (see
+    ``left_out``), never raised: a bad stored row must not stop the bot."""
+
+    def __init__(self, packs: Iterable[Pack], uploads: Iterable[OwnedPack] = ()) -> None:
+        self.shipped: tuple[Pack, ...] = tuple(packs)
         self._by_id: dict[str, Question] = {}
-        self._pack_of: dict[str, str] = {}
-        for pack in self.packs:
+        self._home: dict[str, Pack] = {}  # question id -> the pack holding it
+        for pack in self.shipped:
             for question in pack.questions:
                 if question.id in self._by_id:
                     raise ValueError(f"duplicate question id {question.id!r}")
                 self._by_id[question.id] = question
-                self._pack_of[question.id] = pack.id
+                self._home[question.id] = pack
+        self._shipped_packs = {pack.id for pack in self.shipped}
+        self._shipped_questions = set(self._by_id)
+        self._shared: list[Pack] = []
+        self._owned: dict[str, list[Pack]] = {}
+        self.left_out: list[tuple[OwnedPack, str]] = []
+        for upload in uploads:
+            reason = self.refusal(upload)
+            if reason is None:
+                self._admit(upload)
+            else:
+                self.left_out.append((upload, reason))
+        # Shipped and shared packs: what a reader with no owner sees.
+        self.packs: tuple[Pack, ...] = self.shipped + tuple(self._shared)
+        self.questions: tuple[Question, ...] = tuple(q for pack in self.packs for q in pack.questions)
+
+    def refusal(self, upload: OwnedPack) -> str | None:
+        """Why the pack cannot join this bank, or None: it may not take a shipped pack's id
+        or another pack's id in its namespace, nor repeat a shipped question's id or another
+        question's id in its namespace."""
+        pack, owner = upload.pack, upload.owner
+        if pack.id in self._shipped_packs:
+            return f"pack id {pack.id!r} belongs to a pack shipped with the bot"
+        neighbours = self._shared if owner == SHARED else self._owned.get(owner, [])
+        if any(other.id == pack.id for other in neighbours):
+            return f"duplicate pack id {pack.id!r}"
+        for question in pack.questions:
+            if question.id in self._shipped_questions or qualify(owner, question.id) in self._by_id:
+                return f"duplicate question id {question.id!r}"
+        return None
+
+    def _admit(self, upload: OwnedPack) -> None:
+        owner = upload.owner
+        questions = tuple(replace(q, id=qualify(owner, q.id)) for q in upload.pack.questions)
+        pack = replace(upload.pack, questions=questions)
+        for question in pack.questions:
+            self._by_id[question.id] = question
+            self._home[question.id] = pack
+        (self._shared if owner == SHARED else self._owned.setdefault(owner, [])).append(pack)
 
     def get(self, question_id: str) -> Question | None:
+        """The question a stored round, card or practice names (ids are unique across owners)."""
         return self._by_id.get(question_id)
 
     def __len__(self) -> int:
@@ -95,23 +168,41 @@ class Bank:
     def __iter__(self) -> Iterator[Question]:
         return iter(self.questions)
 
-    def filter(self, tags: Iterable[str], exclude_packs: Iterable[str] = ()) -> tuple[Question, ...]:
-        """Questions carrying any of the tags (no tags: every question), leaving out the
-        questions of ``exclude_packs``."""
+    def packs_for(self, owner: str = SHARED) -> tuple[Pack, ...]:
+        """The packs an owner's channels see: shipped ones, the shared ones the owner has no
+        pack of the same id for, and the owner's own."""
+        own = self._owned.get(owner, []) if owner != SHARED else []
+        own_ids = {pack.id for pack in own}
+        return self.shipped + tuple(p for p in self._shared if p.id not in own_ids) + tuple(own)
+
+    def owned(self) -> dict[str, tuple[Pack, ...]]:
+        """Each owner's own packs (question ids qualified)."""
+        return {owner: tuple(packs) for owner, packs in self._owned.items()}
+
+    def sees(self, owner: str, question_id: str) -> bool:
+        home = self._home.get(question_id)
+        return home is not None and any(pack is home for pack in self.packs_for(owner))
+
+    def filter(
+        self, tags: Iterable[str], exclude_packs: Iterable[str] = (), owner: str = SHARED
+    ) -> tuple[Question, ...]:
+        """The owner's questions carrying any of the tags (no tags: every question), leaving
+        out the questions of ``exclude_packs``."""
         wanted, excluded = set(tags), set(exclude_packs)
         return tuple(
-            q for q in self.questions
-            if (not wanted or wanted.intersection(q.tags)) and self._pack_of[q.id] not in excluded
+            q for pack in self.packs_for(owner) if pack.id not in excluded
+            for q in pack.questions if not wanted or wanted.intersection(q.tags)
         )
 
     def pack_of(self, question_id: str) -> str | None:
-        return self._pack_of.get(question_id)
+        home = self._home.get(question_id)
+        return home.id if home else None
 
-    def get_pack(self, pack_id: str) -> Pack | None:
-        return next((p for p in self.packs if p.id == pack_id), None)
+    def get_pack(self, pack_id: str, owner: str = SHARED) -> Pack | None:
+        return next((p for p in self.packs_for(owner) if p.id == pack_id), None)
 
-    def all_tags(self) -> list[str]:
-        return sorted({tag for q in self.questions for tag in q.tags})
+    def all_tags(self, owner: str = SHARED) -> list[str]:
+        return sorted({tag for pack in self.packs_for(owner) for q in pack.questions for tag in q.tags})
 
 
 def load_pack(path: Path) -> Pack:

@@ -14,6 +14,7 @@ from bot.core.commands import Command, Rate, ScheduleSet, StudyStart
 from bot.core.i18n import t
 from bot.core.messages import Attachment, Message, Response, private_reply
 from bot.core.models import Subscription, UserPrefs
+from bot.core.packs import owner_of
 from bot.core.ports import CommandInvoked, PracticeAnswerSubmitted, PrivateAnswerSubmitted
 from bot.core.schedule import Schedule
 
@@ -107,7 +108,7 @@ async def _study_stop(core: Core, event: CommandInvoked, _c: Command, _s: Subscr
 
 async def _practice(core: Core, event: CommandInvoked, _c: Command, subscription: Subscription | None,
                     language: str) -> list[Response]:
-    picked = await core.learning.most_due(event.actor.user)
+    picked = await core.learning.most_due(event.actor.user, owner_of(event.channel))
     if picked is None:
         return [private_reply(t("round.no_questions", language, tags=""))]
     question, due = picked

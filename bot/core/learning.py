@@ -76,19 +76,21 @@ class Learning:
         last = Card.from_dict(json.loads(stored.card)).last_review
         return last is not None and last >= moment
 
-    async def most_due(self, user: UserRef) -> tuple[Question, datetime | None] | None:
-        """The question the person should practise now: their most overdue card, else one
-        they have never reviewed, else the card due soonest. With its due time, if any."""
+    async def most_due(self, user: UserRef, owner: str) -> tuple[Question, datetime | None] | None:
+        """The question the person should practise now, among those ``owner``'s channels
+        see: their most overdue card, else one they have never reviewed, else the card due
+        soonest. With its due time, if any."""
         now = self.core.clock.now()
-        cards = [c for c in await self.core.repo.review_cards(user) if self.core.bank.get(c.question_id)]
+        bank = self.core.bank
+        cards = [c for c in await self.core.repo.review_cards(user) if bank.sees(owner, c.question_id)]
         if cards and cards[0].due <= now:
-            return self.core.bank.get(cards[0].question_id), cards[0].due  # type: ignore[return-value]
+            return bank.get(cards[0].question_id), cards[0].due  # type: ignore[return-value]
         seen = {c.question_id for c in cards}
-        fresh = [q for q in self.core.bank.filter(()) if q.id not in seen]
+        fresh = [q for q in bank.filter((), owner=owner) if q.id not in seen]
         if fresh:
             return fresh[0], None
         if cards:
-            return self.core.bank.get(cards[0].question_id), cards[0].due  # type: ignore[return-value]
+            return bank.get(cards[0].question_id), cards[0].due  # type: ignore[return-value]
         return None
 
     async def due_count(self, user: UserRef) -> int:

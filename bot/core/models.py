@@ -258,7 +258,9 @@ class Standing:
 
 @dataclass(frozen=True)
 class StoredPack:
-    """A pack uploaded from chat, as stored: its YAML source and who uploaded it."""
+    """A pack uploaded from chat, as stored: its YAML source, who uploaded it, and the
+    workspace or server it belongs to (both empty for a pack stored before packs had
+    owners: such a pack is shared). ``revision`` grows with every save of any pack."""
 
     pack_id: str
     title: str
@@ -266,3 +268,6 @@ class StoredPack:
     filename: str
     uploaded_by: str
     uploaded_at: datetime
+    owner_platform: str = ""
+    owner_workspace: str = ""
+    revision: int = 0

@@ -1,24 +1,28 @@
 """The live question bank: shipped pack files plus packs uploaded from chat, and each
 channel's choice of packs.
 
-Uploaded packs live in the ledger; every instance reloads them when their version changes,
-so an upload on one instance is seen by all. A bad upload is rejected whole. Part of the core.
+An uploaded pack belongs to the workspace or server it came from: its ids live in that
+owner's namespace and only the owner's channels see its questions. Uploaded packs live in
+the ledger; every instance reloads them when their version changes, so an upload on one
+instance is seen by all. A bad upload is rejected whole; a stored pack that no longer fits
+is left out and logged, never raised. Part of the core.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, slugify
-from bot.content.loader import PACK_SUFFIXES, Bank, load_pack_text
+from bot.content.loader import PACK_SUFFIXES, SHARED, Bank, OwnedPack, load_pack_text
 from bot.content.model import KeyPoint, Pack, Question
 from bot.core.i18n import t
-from bot.core.models import Actor, ChannelRef
+from bot.core.models import Actor, ChannelRef, StoredPack, UserRef
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -28,6 +32,24 @@ log = logging.getLogger(__name__)
 MAX_ERRORS_SHOWN = 10
 # The largest pack file a platform adapter downloads from chat.
 MAX_UPLOAD_BYTES = 256 * 1024
+# How long checking an uploaded pack may take (in a worker thread) before it is refused.
+PACK_CHECK_SECONDS = 5.0
+# The longest pack or question id an upload may use: qualified by its owner it must still
+# fit the ledger's columns and a Discord button's custom id.
+MAX_ID_LENGTH = 64
+# The longest value each field of the question form takes (the platforms' forms say as much).
+FORM_LIMITS = {"title": 200, "prompt": 4000, "answer": 4000, "key_points": 2000, "tags": 200}
+
+
+def owner_of(place: ChannelRef | UserRef) -> str:
+    """The owner key of a channel's (or person's) workspace or server: whose uploaded packs
+    it sees."""
+    return f"{place.platform}:{place.workspace}"
+
+
+def stored_owner(stored: StoredPack) -> str:
+    """The owner key of a stored pack (``SHARED`` for one stored before packs had owners)."""
+    return f"{stored.owner_platform}:{stored.owner_workspace}" if stored.owner_platform else SHARED
 
 
 def upload_problem(filename: str, size: int, language: str) -> str | None:
@@ -59,17 +81,21 @@ class QuestionForm:
     language: str = "zh"
 
 
+_Parsed = tuple[str, str, int]  # (owner key, pack id, revision): one stored version of a pack
+
+
 class PackManager:
     def __init__(self, core: Core, file_packs: tuple[Pack, ...]) -> None:
         self.core = core
         self.file_packs = file_packs
-        self.uploaded: tuple[Pack, ...] = ()
+        self._parsed: dict[_Parsed, Pack | None] = {}  # None: no longer loads
         self._version: tuple[int, int | None] | None = None
         self._looked_at = float("-inf")
 
     async def refresh(self, max_age: float = 0.0) -> None:
         """Reload uploaded packs if any changed since the last look (one small query).
-        With ``max_age``, a look taken less than that many seconds ago is good enough."""
+        With ``max_age``, a look taken less than that many seconds ago is good enough.
+        A stored pack that no longer loads or clashes with another is left out and logged."""
         now = time.monotonic()
         if max_age and now - self._looked_at < max_age:
             return
@@ -77,56 +103,137 @@ class PackManager:
         version = await self.core.repo.packs_version()
         if version == self._version:
             return
-        packs = []
-        for stored in await self.core.repo.stored_packs():
-            try:
-                packs.append(load_pack_text(stored.source, stored.filename))
-            except ContentErrors as exc:  # linted on upload; only a newer linter could object
-                log.error("stored pack %s no longer loads, leaving it out:\n%s", stored.pack_id, exc)
-        self.uploaded = tuple(packs)
-        self.core.bank = self._combine(self.uploaded)
+        stored = await self.core.repo.stored_packs()
+        uploads = [OwnedPack(stored_owner(s), pack) for s in stored if (pack := await self._parse(s)) is not None]
+        live = {(stored_owner(s), s.pack_id, s.revision) for s in stored}
+        self._parsed = {key: pack for key, pack in self._parsed.items() if key in live}
+        bank = Bank(self.file_packs, uploads)
+        for upload, reason in bank.left_out:
+            log.error("stored pack %s of %s clashes with another, leaving it out: %s",
+                      upload.pack.id, upload.owner or "(shared)", reason)
+        self.core.bank = bank
         self._version = version
 
-    def _combine(self, uploaded: tuple[Pack, ...]) -> Bank:
-        return Bank(self.file_packs + uploaded)
+    async def _parse(self, stored: StoredPack) -> Pack | None:
+        """A stored pack as loaded (its ids as written), parsed once per revision, off the
+        event loop."""
+        key = (stored_owner(stored), stored.pack_id, stored.revision)
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = await asyncio.to_thread(load_pack_text, stored.source, stored.filename)
+            except ContentErrors as exc:  # linted on upload; only a newer linter could object
+                log.error("stored pack %s no longer loads, leaving it out:\n%s", stored.pack_id, exc)
+                self._parsed[key] = None
+            except Exception:  # a stored row must never stop the bank from loading
+                log.exception("stored pack %s could not be read, leaving it out", stored.pack_id)
+                self._parsed[key] = None
+        return self._parsed[key]
 
-    async def upload(self, actor: Actor, filename: str, text: str, language: str) -> str:
-        """Lint and store a pack; on any error nothing is stored and the errors come back
-        with their line numbers."""
+    async def _refusal(self, owner: str, pack: Pack, stored: list[StoredPack]) -> str | None:
+        """Why ``pack`` may not join the owner's packs as ``stored`` now (the owner's and the
+        shared ones), replacing the owner's pack of the same id; None when it may."""
+        others = [OwnedPack(key, parsed) for s in stored
+                  if not ((key := stored_owner(s)) == owner and s.pack_id == pack.id)
+                  and (parsed := await self._parse(s)) is not None]
+        return Bank(self.file_packs, others).refusal(OwnedPack(owner, pack))
+
+    async def _check(self, text: str, filename: str, language: str) -> Pack | str:
+        """The pack in ``text``, or what to tell the uploader: its errors with their line
+        numbers, or that checking it took too long. Parsing runs in a worker thread so that
+        a big or hostile file cannot stall the event loop; a thread cannot be stopped, but
+        nobody waits for it past the limit."""
         try:
-            pack = load_pack_text(text, filename)
+            pack = await asyncio.wait_for(asyncio.to_thread(load_pack_text, text, filename), PACK_CHECK_SECONDS)
+        except TimeoutError:
+            log.warning("checking pack %s took over %s s; refused", filename, PACK_CHECK_SECONDS)
+            return t("packs.check_timeout", language, filename=filename)
         except ContentErrors as exc:
             shown = exc.errors[:MAX_ERRORS_SHOWN]
             lines = "\n".join(str(e) for e in shown)
             if len(exc.errors) > len(shown):
                 lines += "\n…"
             return t("packs.rejected", language, filename=filename, count=len(exc.errors), errors=lines)
-        await self.refresh()
+        long_id = next((i for i in (pack.id, *(q.id for q in pack.questions)) if len(i) > MAX_ID_LENGTH), None)
+        if long_id is not None:
+            return t("packs.id_too_long", language, id=long_id[:MAX_ID_LENGTH] + "…", limit=MAX_ID_LENGTH)
+        return pack
+
+    async def upload(self, channel: ChannelRef, actor: Actor, filename: str, text: str, language: str) -> str:
+        """Lint and store a pack for the channel's workspace or server; on any error nothing
+        is stored and the uploader hears why."""
+        pack = await self._check(text, filename, language)
+        if isinstance(pack, str):
+            return pack
         if any(p.id == pack.id for p in self.file_packs):
             return t("packs.conflict", language, reason=t("packs.shipped_id", language, pack_id=pack.id))
-        others = tuple(p for p in self.uploaded if p.id != pack.id)
-        try:
-            self._combine(others + (pack,))
-        except ValueError as exc:  # a question id another pack already uses
-            return t("packs.conflict", language, reason=str(exc))
-        await self.core.repo.save_pack(pack.id, pack.title, text, filename, actor.user.key, self.core.clock.now())
+        owner = owner_of(channel)
+
+        async def write(stored: list[StoredPack]) -> StoredPack | str:
+            reason = await self._refusal(owner, pack, stored)
+            if reason is not None:
+                return reason
+            return StoredPack(pack.id, pack.title, text, filename, actor.user.key, self.core.clock.now())
+
+        saved = await self.core.repo.save_pack(channel.platform, channel.workspace, write)
+        if isinstance(saved, str):
+            return t("packs.conflict", language, reason=saved)
         await self.refresh()
-        log.info("pack %s uploaded by %s: %s questions", pack.id, actor.user.key, len(pack.questions))
+        log.info("pack %s of %s uploaded by %s: %s questions", pack.id, owner, actor.user.key, len(pack.questions))
         return t("packs.saved", language, pack_id=pack.id, count=len(pack.questions))
 
     async def add_question(self, channel: ChannelRef, actor: Actor, form: QuestionForm, language: str) -> str:
         """Add one question to the workspace's own pack (``custom-<workspace>``), through the
-        same lint as a file upload."""
+        same lint as a file upload. Admins only. The pack is read and written in one
+        transaction, so questions added at the same moment are all kept."""
+        if not self.core.is_admin(actor):
+            return t("admin.only", language, command="packs add")
+        too_long = next((name for name, limit in FORM_LIMITS.items() if len(getattr(form, name)) > limit), None)
+        if too_long is not None:
+            return t("packs.form_too_long", language, field=too_long, limit=FORM_LIMITS[too_long])
         problem = _form_problem(form)
         if problem:
             return t("packs.form_invalid", language, problem=problem)
+        owner = owner_of(channel)
+        pack_id = ("custom-" + slugify(f"{channel.platform} {channel.workspace}"))[:MAX_ID_LENGTH].rstrip("-")
+        filename = f"{pack_id}.yaml"
+        # The question alone goes through the upload's lint first, off the event loop.
+        checked = await self._check(dump_pack(pack_id, "check", (_question_from(form),)), filename, language)
+        if isinstance(checked, str):
+            return checked
+        [draft] = checked.questions
+        shipped = {q.id for p in self.file_packs for q in p.questions}
+        added: list[Pack] = []
+
+        async def write(stored: list[StoredPack]) -> StoredPack | str:
+            mine = [s for s in stored if stored_owner(s) == owner]
+            # The owner's pack; or, the first time, the shared pack of that id it takes over.
+            base_row = next((s for s in mine if s.pack_id == pack_id), None) or next(
+                (s for s in stored if stored_owner(s) == SHARED and s.pack_id == pack_id), None)
+            base = await self._parse(base_row) if base_row else None
+            if base_row is not None and base is None:  # rewriting it would lose its questions
+                return f"the stored pack {pack_id} no longer loads"
+            taken = set(shipped)
+            for row in mine:
+                parsed = await self._parse(row)
+                taken |= {q.id for q in parsed.questions} if parsed else set()
+            if base is not None:
+                taken |= {q.id for q in base.questions}
+            question = replace(draft, id=_free_id(draft.id, taken))
+            title = base.title if base else f"Questions added in chat ({channel.platform})"
+            pack = Pack(pack_id, title, filename, (base.questions if base else ()) + (question,))
+            reason = await self._refusal(owner, pack, stored)
+            if reason is not None:
+                return reason
+            source = await asyncio.to_thread(dump_pack, pack.id, pack.title, pack.questions)
+            added.append(pack)
+            return StoredPack(pack_id, title, source, filename, actor.user.key, self.core.clock.now())
+
+        saved = await self.core.repo.save_pack(channel.platform, channel.workspace, write)
+        if isinstance(saved, str):
+            return t("packs.conflict", language, reason=saved)
         await self.refresh()
-        pack_id = "custom-" + slugify(f"{channel.platform} {channel.workspace}")
-        existing = next((p for p in self.uploaded if p.id == pack_id), None)
-        question = _question_from(form, taken={q.id for q in self.core.bank.questions})
-        questions = (existing.questions if existing else ()) + (question,)
-        title = existing.title if existing else f"Questions added in chat ({channel.platform})"
-        return await self.upload(actor, f"{pack_id}.yaml", dump_pack(pack_id, title, questions), language)
+        log.info("question added to pack %s of %s by %s", pack_id, owner, actor.user.key)
+        return t("packs.saved", language, pack_id=pack_id, count=len(added[-1].questions))
 
     async def describe(self, channel: ChannelRef, language: str) -> str:
         await self.refresh()
@@ -134,16 +241,24 @@ class PackManager:
         lines = [
             t("packs.line", language, pack_id=pack.id, title=pack.title, count=len(pack.questions),
               state=t("packs.off" if pack.id in disabled else "packs.on", language))
-            for pack in self.core.bank.packs
+            for pack in self.core.bank.packs_for(owner_of(channel))
         ]
         return "\n".join(lines)
 
     async def set_enabled(self, channel: ChannelRef, pack_id: str, enabled: bool, language: str) -> str:
         await self.refresh()
-        if self.core.bank.get_pack(pack_id) is None:
+        if self.core.bank.get_pack(pack_id, owner_of(channel)) is None:
             return t("packs.unknown", language, pack_id=pack_id)
         await self.core.repo.set_pack_enabled(channel, pack_id, enabled, self.core.clock.now())
         return t("packs.enabled" if enabled else "packs.disabled", language, pack_id=pack_id)
+
+    def pack_ids(self, channel: ChannelRef) -> list[str]:
+        """The ids of the packs the channel sees (for a platform's autocomplete)."""
+        return [pack.id for pack in self.core.bank.packs_for(owner_of(channel))]
+
+    def tags(self, channel: ChannelRef) -> list[str]:
+        """Every tag of the questions the channel sees (for a platform's autocomplete)."""
+        return self.core.bank.all_tags(owner_of(channel))
 
 
 def _form_problem(form: QuestionForm) -> str | None:
@@ -155,7 +270,7 @@ def _form_problem(form: QuestionForm) -> str | None:
     return None
 
 
-def _question_from(form: QuestionForm, taken: set[str]) -> Question:
+def _question_from(form: QuestionForm) -> Question:
     points = []
     for line in form.key_points.splitlines():
         name, _, aliases = line.partition(":")
@@ -164,11 +279,19 @@ def _question_from(form: QuestionForm, taken: set[str]) -> Question:
     base = slugify(form.title)
     if base == "question":  # a title with no Latin letters or digits: name it by its hash
         base = "q-" + hashlib.sha1(form.title.encode()).hexdigest()[:8]
-    question_id, n = base, 2
-    while question_id in taken:
-        question_id, n = f"{base}-{n}", n + 1
     return Question(
-        id=question_id, title=form.title.strip(), prompt=form.prompt.strip(), answer=form.answer.strip(),
-        key_points=tuple(points), tags=tuple(slugify(t) for t in form.tags.split(",") if t.strip()),
+        id=base[:MAX_ID_LENGTH].rstrip("-"), title=form.title.strip(), prompt=form.prompt.strip(),
+        answer=form.answer.strip(), key_points=tuple(points),
+        tags=tuple(slugify(t)[:MAX_ID_LENGTH].rstrip("-") for t in form.tags.split(",") if t.strip()),
         difficulty=int(form.difficulty.strip()), language=form.language, source="chat",
     )
+
+
+def _free_id(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever is free, never longer than
+    ``MAX_ID_LENGTH``."""
+    question_id, n = base, 2
+    while question_id in taken:
+        suffix = f"-{n}"
+        question_id, n = base[:MAX_ID_LENGTH - len(suffix)].rstrip("-") + suffix, n + 1
+    return question_id

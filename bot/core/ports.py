@@ -7,7 +7,7 @@ platform library, SQLAlchemy or APScheduler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -184,6 +184,9 @@ InboundEvent = (
 )
 
 # --- what the core needs from storage and time ------------------------------------------
+
+# Given the stored packs an upload must agree with, the pack to store or why not.
+PackWrite = Callable[[list[StoredPack]], Awaitable[StoredPack | str]]
 
 
 class Timers(Protocol):
@@ -373,9 +376,11 @@ class Repository(Protocol):
 
     # --- uploaded packs (see bot.storage.packs) ------------------------------------------
 
-    async def save_pack(
-        self, pack_id: str, title: str, source: str, filename: str, uploaded_by: str, now: datetime
-    ) -> None: ...
+    async def save_pack(self, owner_platform: str, owner_workspace: str, write: PackWrite) -> StoredPack | str:
+        """One transaction under the packs lock: ``write`` is given the stored packs the new
+        one must agree with (the owner's own and the shared ones) and returns the pack to
+        store, in place of the owner's pack of the same id, or why not (nothing is stored)."""
+        ...
 
     async def stored_packs(self) -> list[StoredPack]: ...
 

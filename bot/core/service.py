@@ -29,7 +29,7 @@ from bot.core.i18n import t
 from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
-from bot.core.packs import PackManager
+from bot.core.packs import PackManager, owner_of
 from bot.core.recovery import DELAYED_REVEAL, Recovery
 from bot.core.models import (
     Actor,
@@ -410,7 +410,7 @@ class Core:
     ) -> tuple[Question, int] | None:
         """No question repeats in a channel until every eligible one was asked; then a new
         cycle starts. The order inside a cycle is a stable shuffle per channel and cycle."""
-        eligible = self.bank.filter(tags, disabled)
+        eligible = self.bank.filter(tags, disabled, owner_of(channel))
         if not eligible:
             return None
         remaining = [q for q in eligible if q.id not in asked]
@@ -517,7 +517,7 @@ class Core:
         language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))
         if not self.is_admin(event.actor):
             return [private_reply(t("admin.only", language, command="packs upload"))]
-        return [private_reply(await self.packs.upload(event.actor, event.filename, event.text, language))]
+        return [private_reply(await self.packs.upload(event.channel, event.actor, event.filename, event.text, language))]
 
     async def _on_practice_answer(self, event: PracticeAnswerSubmitted) -> list[Response]:
         language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import t
 from bot.core.messages import Message, MessageKind, defuse_mentions
 from bot.core.models import Actor, ChannelRef, Round, StudySession, StudyStatus
+from bot.core.packs import owner_of
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -30,7 +31,7 @@ class StudySessions:
     ) -> str:
         """Open the session's thread and post its first question; returns what to tell
         the caller."""
-        if not self.core.bank.filter(tags):
+        if not self.core.bank.filter(tags, owner=owner_of(channel)):
             return t("study.no_questions", language, tags=",".join(tags))
         repo = self.core.repo
         study = await repo.start_study(channel, tags, count, timedelta(minutes=minutes), language,

@@ -6,14 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import ChannelRef, StoredPack
+from bot.core.ports import PackWrite
 from bot.storage.db import Sessions
 from bot.storage.rows import channel_is, channel_ref, channels_in, chunks
 from bot.storage.tables import ChannelRow, DisabledPackRow, PackRow
+
+
+def _stored(row: PackRow) -> StoredPack:
+    return StoredPack(row.pack_id, row.title, row.source, row.filename, row.uploaded_by, row.uploaded_at,
+                      row.owner_platform, row.owner_workspace, row.revision)
 
 
 class PackLedger:
@@ -22,25 +28,39 @@ class PackLedger:
     async def _channel_id(self, session: AsyncSession, channel: ChannelRef, now: datetime | None) -> int | None:
         raise NotImplementedError
 
-    async def save_pack(
-        self, pack_id: str, title: str, source: str, filename: str, uploaded_by: str, now: datetime
-    ) -> None:
-        """Store an uploaded pack, replacing an earlier upload with the same id; every save
-        raises the table's revision, so ``packs_version`` changes whatever the clocks say."""
+    async def save_pack(self, owner_platform: str, owner_workspace: str, write: PackWrite) -> StoredPack | str:
+        """Store the pack ``write`` makes of the owner's and the shared packs as they are now,
+        replacing the owner's pack with the same id; or store nothing when it says why not.
+
+        The packs are read and written under one lock, so two uploads at once cannot both
+        pass the check against each other, and a question added through the form cannot
+        overwrite one added at the same moment. Every save raises the table's revision, so
+        ``packs_version`` changes whatever the clocks say."""
         async with self._sessions.begin() as session:
             if session.bind.dialect.name == "postgresql":
-                # Two instances saving at once would both read the same newest revision;
-                # uploads are rare, so saves take turns (plain reads are not blocked).
+                # Plain reads are not blocked; saves, rare, take turns across instances. On
+                # SQLite the write transaction is the only writer already.
                 await session.execute(text("LOCK TABLE packs IN EXCLUSIVE MODE"))
+            mine = (PackRow.owner_platform == owner_platform) & (PackRow.owner_workspace == owner_workspace)
+            shared = (PackRow.owner_platform == "") & (PackRow.owner_workspace == "")
+            rows = await session.scalars(select(PackRow).where(or_(mine, shared)).order_by(PackRow.id))
+            outcome = await write([_stored(row) for row in rows])
+            if isinstance(outcome, str):
+                return outcome
             revision = (await session.scalar(select(func.max(PackRow.revision))) or 0) + 1
-            await session.execute(delete(PackRow).where(PackRow.pack_id == pack_id))
-            session.add(PackRow(pack_id=pack_id, title=title, source=source, filename=filename,
-                                uploaded_by=uploaded_by, uploaded_at=now, revision=revision))
+            await session.execute(delete(PackRow).where(mine, PackRow.pack_id == outcome.pack_id))
+            row = PackRow(pack_id=outcome.pack_id, owner_platform=owner_platform, owner_workspace=owner_workspace,
+                          title=outcome.title, source=outcome.source, filename=outcome.filename,
+                          uploaded_by=outcome.uploaded_by, uploaded_at=outcome.uploaded_at, revision=revision)
+            session.add(row)
+            await session.flush()
+            return _stored(row)
 
     async def stored_packs(self) -> list[StoredPack]:
+        """Every stored pack, in the order they were first stored."""
         async with self._sessions() as session:
-            rows = await session.scalars(select(PackRow).order_by(PackRow.pack_id))
-            return [StoredPack(r.pack_id, r.title, r.source, r.filename, r.uploaded_by, r.uploaded_at) for r in rows]
+            rows = await session.scalars(select(PackRow).order_by(PackRow.id))
+            return [_stored(row) for row in rows]
 
     async def packs_version(self) -> tuple[int, int | None]:
         """Changes whenever a pack is uploaded or replaced: (how many, newest revision)."""

@@ -240,12 +240,19 @@ class HintRow(Base):
 
 
 class PackRow(Base):
-    """A question pack uploaded from chat: its YAML, linted before it was stored."""
+    """A question pack uploaded from chat: its YAML, linted before it was stored. It belongs
+    to the workspace or server it was uploaded in; its id is unique there. Packs stored
+    before packs had owners have an empty owner and are shared."""
 
     __tablename__ = "packs"
+    __table_args__ = (
+        UniqueConstraint("owner_platform", "owner_workspace", "pack_id", name="uq_packs_owner_pack"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pack_id: Mapped[str] = mapped_column(String(128), unique=True)
+    owner_platform: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    owner_workspace: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    pack_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(256))
     source: Mapped[str] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(String(256))

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.packs import owner_of
 from tests.adapters_discord.conftest import DiscordBot
-from tests.fakes.discord_server import FakeUser
+from tests.fakes.discord_server import FakeDiscord, FakeUser
 
 EPHEMERAL = 64
 MODAL = 9
@@ -95,7 +96,7 @@ async def test_the_question_form_adds_a_question_to_the_servers_own_pack(bot: Di
 
     pack_id = f"custom-discord-{bot.guild_id}"
     assert added.startswith(f"Pack {pack_id} saved: 1 question(s).")
-    [question] = bot.core.bank.get_pack(pack_id).questions
+    [question] = bot.core.bank.get_pack(pack_id, owner_of(bot.channel())).questions
     assert question.title == "什么是 KV cache？" and question.difficulty == 3 and question.language == "zh"
     assert question.key_points[0].aliases == ("KV cache", "kv-cache") and question.tags == ("inference", "llm")
 
@@ -143,3 +144,38 @@ async def test_a_hint_names_the_next_key_point_privately(bot: DiscordBot, member
 
     assert hint == f"Hint 1 of {len(question.key_points)}: {question.key_points[0].name}"
     assert await bot.core.repo.hints_for_round(round_.id) == {f"discord:{member.id}": 1}
+
+
+async def test_a_pack_belongs_to_its_server_and_another_servers_pack_of_that_id_stays_apart(
+    make_bot, fake_discord: FakeDiscord, admin: FakeUser
+) -> None:
+    other = fake_discord.add_guild("Other group", channels=1)
+    other_id = int(other["id"])
+    other_channel = fake_discord.channel_ids(other_id)[0]
+    chief = fake_discord.add_member(other_id, "Chief", admin=True)
+    bot = await make_bot()
+
+    async def ask(channel_id: int, user: FakeUser, path: str, **options: object) -> str:
+        return await private_answer(bot, await bot.fake.slash_command(channel_id, user, path, **options))
+
+    ours = bot.fake.attachment("extras.yaml", TEAM_PACK.encode())
+    assert (await ask(bot.channel_id, admin, "packs upload", file=ours)).startswith("Pack team-extras saved")
+    suggested = await bot.callback(await bot.fake.slash_command(other_channel, chief, "packs disable",
+                                                                focused="pack", pack="team"))
+    assert suggested["data"]["choices"] == []  # not this server's pack
+    tags = await bot.callback(await bot.fake.slash_command(other_channel, chief, "schedule set",
+                                                           focused="tags", tags="rag"))
+    assert tags["data"]["choices"] == []
+    assert "team-extras" not in await ask(other_channel, chief, "packs list")
+
+    theirs = bot.fake.attachment("theirs.yaml", TEAM_PACK.replace("Our own questions", "Their questions").encode())
+    assert (await ask(other_channel, chief, "packs upload", file=theirs)).startswith("Pack team-extras saved")
+    assert "team-extras: Their questions" in await ask(other_channel, chief, "packs list")
+    assert "team-extras: Our own questions" in await ask(bot.channel_id, admin, "packs list")
+    assert len(await bot.core.repo.stored_packs()) == 2
+    suggested = await bot.callback(await bot.fake.slash_command(other_channel, chief, "packs disable",
+                                                                focused="pack", pack="team"))
+    assert [c["value"] for c in suggested["data"]["choices"]] == ["team-extras"]
+    tags = await bot.callback(await bot.fake.slash_command(other_channel, chief, "schedule set",
+                                                           focused="tags", tags="rag"))
+    assert [c["value"] for c in tags["data"]["choices"]] == ["rag"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.core.packs import owner_of
 from tests.adapters_slack.conftest import SlackBot
 
 CHANNEL, MEMBER, ADMIN = "C0ROUNDS", "U0ANN", "U0BOSS"  # as the fake_slack fixture sets them up
@@ -173,7 +174,7 @@ async def test_the_question_modal_adds_a_question_to_the_workspaces_own_pack(mak
 
     [added] = ephemeral_texts(bot, ADMIN)
     assert added.startswith("Pack custom-slack-") and "saved: 1 question(s)." in added
-    [pack] = [p for p in bot.core.bank.packs if p.id.startswith("custom-slack-")]
+    [pack] = [p for p in bot.core.bank.packs_for(owner_of(bot.channel)) if p.id.startswith("custom-slack-")]
     [question] = pack.questions
     assert question.title == "什么是 KV cache？" and question.difficulty == 3 and question.language == "zh"
     assert question.key_points[0].aliases == ("KV cache", "kv-cache") and question.tags == ("inference", "llm")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.content.loader import local_id
+from bot.core.packs import QuestionForm, owner_of
+
 EXTRA_PACK = (Path(__file__).resolve().parents[1] / "data" / "team-extras.yaml").read_text(encoding="utf-8")
 
 
@@ -66,8 +69,6 @@ async def test_disabled_packs_leave_the_channels_rotation(make_session, tmp_path
 
 
 async def test_a_question_typed_into_a_form_joins_the_workspace_pack(make_session) -> None:
-    from bot.core.packs import QuestionForm
-
     bot = await make_session()
     channel, admin = bot.app.console.channel, bot.app.console.actor
     form = QuestionForm(title="什么是 KV cache？", prompt="解释 KV cache 的作用。", answer="缓存注意力的键和值。",
@@ -77,9 +78,9 @@ async def test_a_question_typed_into_a_form_joins_the_workspace_pack(make_sessio
     second = await bot.core.packs.add_question(channel, admin, QuestionForm(
         title="什么是 KV cache？", prompt="again", answer="a", key_points="x"), "en")
     assert "2 question(s)" in second
-    pack = bot.core.bank.get_pack("custom-console-local")
+    pack = bot.core.bank.get_pack("custom-console-local", owner_of(channel))
     first_q, second_q = pack.questions
-    assert first_q.id.startswith("kv-cache") and second_q.id == first_q.id + "-2"
+    assert local_id(first_q.id).startswith("kv-cache") and second_q.id == first_q.id + "-2"
     assert first_q.key_points[0].aliases == ("KV cache", "kv-cache") and first_q.tags == ("inference", "llm")
     invalid = await bot.core.packs.add_question(channel, admin, QuestionForm("t", "p", "a", "k", difficulty="5"), "en")
     assert invalid == "Nothing was stored: difficulty must be 1, 2 or 3."

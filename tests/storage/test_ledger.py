@@ -8,7 +8,17 @@ from datetime import date, datetime, timedelta, timezone
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.core.models import Actor, ChannelRef, MessageRef, ReplyDraft, RoundClaim, RoundStatus, ThreadRef, UserRef
+from bot.core.models import (
+    Actor,
+    ChannelRef,
+    MessageRef,
+    ReplyDraft,
+    RoundClaim,
+    RoundStatus,
+    StoredPack,
+    ThreadRef,
+    UserRef,
+)
 from bot.storage.db import migrate, open_engine, session_factory
 from bot.storage.repository import SqlRepository
 from bot.storage.tables import Base
@@ -188,13 +198,17 @@ async def test_packs_saved_at_the_same_moment_get_distinct_revisions(database_ur
 
     engine, repo = await _repo(database_url)
     try:
-        await asyncio.gather(*(repo.save_pack(f"pack-{n}", "t", "questions: []", "p.yaml", "U1", NOW)
-                               for n in range(6)))
+        def pack(pack_id: str):  # type: ignore[no-untyped-def]
+            async def write(_stored: list[StoredPack]) -> StoredPack:
+                return StoredPack(pack_id, "t", "questions: []", "p.yaml", "U1", NOW)
+            return write
+
+        await asyncio.gather(*(repo.save_pack("slack", "T1", pack(f"pack-{n}")) for n in range(6)))
         async with engine.connect() as connection:
             revisions = list(await connection.scalars(select(PackRow.revision)))
         assert sorted(revisions) == [1, 2, 3, 4, 5, 6]
         before = await repo.packs_version()
-        await repo.save_pack("pack-5", "t", "questions: []", "p.yaml", "U1", NOW)  # replaces the newest
+        await repo.save_pack("slack", "T1", pack("pack-5"))  # replaces the newest
         assert await repo.packs_version() != before
     finally:
         await engine.dispose()

@@ -20,7 +20,7 @@ from bot.adapters.discord.interactions import InteractionHandler
 from bot.adapters.discord.localization import CatalogTranslator
 from bot.adapters.discord.pack_admin import PackAdmin
 from bot.adapters.discord.threads_cog import ThreadReplies
-from bot.adapters.discord.translate import ThreadResolver
+from bot.adapters.discord.translate import ThreadResolver, channel_ref
 from bot.adapters.discord.transport import RebasedHTTPClient, RequestPacer, pacing_trace
 from bot.config import Settings
 from bot.core.service import Core
@@ -100,9 +100,9 @@ class InterviewBotBase(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d slash command(s) to guild %s", len(synced), guild_id)
 
-    def known_tags(self) -> list[str]:
-        all_tags = getattr(self.core.bank, "all_tags", None)
-        return list(all_tags()) if callable(all_tags) else []
+    def known_tags(self, interaction: discord.Interaction[Any]) -> list[str]:
+        """The tags of the questions the interaction's server sees."""
+        return self.core.packs.tags(channel_ref(interaction.guild_id, interaction.channel_id or 0))
 
 
 class InterviewBot(InterviewBotBase):

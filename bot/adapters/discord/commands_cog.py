@@ -21,6 +21,7 @@ from discord.ext import commands
 
 from bot.adapters.discord.components import QUESTION_MODAL, parse_modal_id
 from bot.adapters.discord.localization import choice, described
+from bot.adapters.discord.translate import channel_ref
 from bot.core.commands import (
     MAX_ANSWER_LENGTH,
     MAX_ANSWER_MINUTES,
@@ -160,7 +161,7 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
 
     @schedule_set.autocomplete("tags")
     async def _tags(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
-        return complete_tags(self.bot.known_tags(), current)
+        return complete_tags(self.bot.known_tags(interaction), current)
 
     @schedule_set.autocomplete("days")
     async def _days(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -198,7 +199,7 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
 
     @study_start.autocomplete("tags")
     async def _study_tags(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
-        return complete_tags(self.bot.known_tags(), current)
+        return complete_tags(self.bot.known_tags(interaction), current)
 
     @study.command(name="next", description=described("slash.study_next"))
     async def study_next(self, interaction: discord.Interaction[Any]) -> None:
@@ -263,7 +264,8 @@ class InterviewCommands(commands.GroupCog, group_name="interview", group_descrip
     @packs_enable.autocomplete("pack")
     @packs_disable.autocomplete("pack")
     async def _packs(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
-        return matching([pack.id for pack in self.bot.core.bank.packs], current)
+        channel = channel_ref(interaction.guild_id, interaction.channel_id or 0)
+        return matching(self.bot.core.packs.pack_ids(channel), current)
 
     @packs.command(name="upload", description=described("slash.packs_upload"))
     @app_commands.describe(file=described("slash.option_file"))
