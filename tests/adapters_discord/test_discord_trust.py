@@ -4,7 +4,12 @@ link, a heading or a mention inside the bot's own embeds."""
 
 from __future__ import annotations
 
+import discord
+import pytest
+
+from bot.core.messages import Message
 from bot.core.models import RoundStatus
+from bot.core.ports import ChannelUnavailable
 from tests.adapters_discord.conftest import DiscordBot
 from tests.fakes.discord_server import FakeUser
 
@@ -62,3 +67,52 @@ async def test_a_private_answer_modal_from_another_channel_is_not_stored(bot: Di
 
     assert callback["data"]["flags"] & EPHEMERAL and "no open question" in callback["data"]["content"]
     assert await bot.replies(round_.id) == []
+
+
+# --- a channel's own trouble ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("trouble", "reason"), [("missing_access", "missing_access"),
+                                                   ("missing_permissions", "missing_permissions"),
+                                                   ("unknown_channel", "unknown_channel")])
+async def test_a_post_to_a_channel_the_bot_lost_raises_channel_unavailable(
+    bot: DiscordBot, trouble: str, reason: str
+) -> None:
+    bot.fake.remove_channel(bot.channel_id, trouble)
+    assert bot.adapter is not None
+
+    with pytest.raises(ChannelUnavailable) as raised:
+        await bot.adapter.post_message(bot.channel(), Message(text="hello"))
+
+    assert raised.value.channel_key == bot.channel().key and raised.value.reason == reason
+    assert raised.value.permanent
+    assert isinstance(raised.value.__cause__, discord.HTTPException)
+
+
+async def test_a_deleted_thread_and_an_archived_one(bot: DiscordBot) -> None:
+    round_ = await bot.post_round()
+    assert bot.adapter is not None and round_.thread is not None
+    thread_id = int(round_.thread.thread_id)
+
+    bot.fake.remove_channel(thread_id, "archived")
+    with pytest.raises(ChannelUnavailable) as archived:
+        await bot.adapter.reply_in_thread(round_.thread, Message(text="late"))
+    assert archived.value.reason == "thread_archived" and not archived.value.permanent
+
+    del bot.fake.removed[thread_id]
+    del bot.fake.channels[thread_id]  # the thread was deleted
+    with pytest.raises(ChannelUnavailable) as deleted:
+        await bot.adapter.reply_in_thread(round_.thread, Message(text="late"))
+    assert deleted.value.reason == "unknown_channel" and deleted.value.permanent
+    assert deleted.value.channel_key == bot.channel().key
+    with pytest.raises(ChannelUnavailable):
+        await bot.adapter.thread_replies(round_.thread)
+
+
+async def test_a_rate_limit_is_waited_out_not_taken_for_the_channels_trouble(bot: DiscordBot) -> None:
+    bot.fake.rate_limit_next("POST", rf"/channels/{bot.channel_id}/messages", retry_after=0.05)
+    assert bot.adapter is not None
+
+    sent = await bot.adapter.post_message(bot.channel(), Message(text="hello"))
+
+    assert int(sent.message_id) in bot.fake.messages

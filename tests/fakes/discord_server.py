@@ -45,6 +45,13 @@ INTERACTION_TYPES = {"command": 2, "component": 3, "autocomplete": 4, "modal": 5
 #: and not bound to the global rate limit (as Discord documents).
 INTERACTION_PREFIXES = ("/interactions/", "/webhooks/")
 HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 50, 100
+#: What ``remove_channel`` makes Discord answer for a channel: (status, JSON code, message).
+CHANNEL_TROUBLE = {
+    "missing_access": (403, 50001, "Missing Access"),
+    "missing_permissions": (403, 50013, "Missing Permissions"),
+    "unknown_channel": (404, 10003, "Unknown Channel"),
+    "archived": (400, 50083, "Thread is archived"),
+}
 
 
 @dataclass
@@ -131,6 +138,8 @@ class FakeDiscord:
         self.followups: dict[int, list[Json]] = {}  # interaction id -> followup messages
         self.interaction_messages: dict[int, Json] = {}  # responses and followups, by message id
         self.cdn: dict[int, bytes] = {}  # attachment id -> file content
+        self.dms: dict[int, int] = {}  # DM channel id -> the person it is with
+        self.removed: dict[int, str] = {}  # channel id -> a CHANNEL_TROUBLE key
         self.downloads: list[str] = []  # CDN paths fetched
         self.requests: list[Recorded] = []
         self.identifies: list[Json] = []
@@ -216,6 +225,17 @@ class FakeDiscord:
         self.members[guild_id][user.id] = user
         return user
 
+    def remove_channel(self, channel_id: int, trouble: str = "missing_access") -> None:
+        """From now on every request about ``channel_id`` (a channel or a thread) gets one of
+        ``CHANNEL_TROUBLE``'s answers: the bot lost access or a permission there, the
+        channel was deleted, or the thread was archived and locked."""
+        assert trouble in CHANNEL_TROUBLE, trouble
+        self.removed[channel_id] = trouble
+
+    def dms_to(self, user_id: int) -> list[Json]:
+        """The messages the bot sent to ``user_id`` in a direct message."""
+        return [m for m in self.messages.values() if self.dms.get(int(m["channel_id"])) == user_id]
+
     def channel_ids(self, guild_id: int) -> list[int]:
         return list(self.guilds[guild_id]["channel_ids"])
 
@@ -299,6 +319,9 @@ class FakeDiscord:
 
     async def _route(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
+        if parts[0] == "channels" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) in self.removed:
+            status, code, message = CHANNEL_TROUBLE[self.removed[int(parts[1])]]
+            return status, {"message": message, "code": code}
         match (method, parts):
             case ("GET", ["users", "@me"]):
                 return 200, self.bot.user() | {"verified": True, "mfa_enabled": False, "flags": 0}
@@ -315,6 +338,8 @@ class FakeDiscord:
                 found = self.channels.get(int(channel_id))
                 return (200, found) if found else (404, {"message": "Unknown Channel", "code": 10003})
             case ("POST", ["channels", channel_id, "messages"]):
+                if int(channel_id) not in self.channels and int(channel_id) not in self.dms:
+                    return 404, {"message": "Unknown Channel", "code": 10003}
                 return 200, await self._create_message(int(channel_id), body, self.bot)
             case ("GET", ["channels", channel_id, "messages"]):
                 return self._history(int(channel_id), query)
@@ -328,8 +353,11 @@ class FakeDiscord:
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
                 return await self._start_thread(int(channel_id), int(message_id), body)
             case ("POST", ["users", "@me", "channels"]):
-                return 200, {"id": str(self.snowflake()), "type": 1, "last_message_id": None,
-                             "recipients": [FakeUser(int(body["recipient_id"]), "someone").user()]}
+                recipient = int(body["recipient_id"])
+                dm_id = next((c for c, u in self.dms.items() if u == recipient), None) or self.snowflake()
+                self.dms[dm_id] = recipient
+                return 200, {"id": str(dm_id), "type": 1, "last_message_id": None,
+                             "recipients": [FakeUser(recipient, "someone").user()]}
             case ("POST", ["interactions", interaction_id, _token, "callback"]):
                 return self._callback(int(interaction_id), body)
             case ("POST", ["webhooks", _, token]):

@@ -84,6 +84,9 @@ class FakeSlack:
     max_page: int = 1000  # Slack serves at most 15 to apps distributed outside the Marketplace
     hosted: dict[str, bytes] = field(default_factory=dict)  # file id -> content at url_private_download
     downloads: list[tuple[str, bool]] = field(default_factory=list)  # (file id, authorized) per fetch
+    # channel -> the error every call naming it gets: the bot was removed (not_in_channel),
+    # the channel archived (is_archived) or deleted (channel_not_found)
+    removed: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
@@ -156,6 +159,11 @@ class FakeSlack:
 
     def add_channel(self, channel_id: str) -> None:
         self.channels.add(channel_id)
+
+    def remove_channel(self, channel_id: str, error: str = "not_in_channel") -> None:
+        """From now on every call naming ``channel_id`` fails with ``error``, as Slack answers
+        once the bot was removed from a channel (or it was archived or deleted)."""
+        self.removed[channel_id] = error
 
     def add_user(self, user_id: str, name: str, *, admin: bool = False, owner: bool = False) -> None:
         self.users[user_id] = {
@@ -383,6 +391,9 @@ class FakeSlack:
         handler = self._methods.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        channel = args.get("channel") or args.get("channel_id")
+        if isinstance(channel, str) and channel in self.removed:
+            return web.json_response({"ok": False, "error": self.removed[channel]})
         answer = handler(args)
         if asyncio.iscoroutine(answer):
             answer = await answer
