@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.messages import Message
 from bot.core.models import RoundStatus
-from bot.core.ports import ChannelUnavailable
+from bot.core.ports import AdminNotice, ChannelUnavailable
 from tests.adapters_discord.conftest import DiscordBot
 from tests.fakes.discord_server import FakeUser
 
@@ -116,3 +116,33 @@ async def test_a_rate_limit_is_waited_out_not_taken_for_the_channels_trouble(bot
     sent = await bot.adapter.post_message(bot.channel(), Message(text="hello"))
 
     assert int(sent.message_id) in bot.fake.messages
+
+
+# --- telling the admins ------------------------------------------------------------------
+
+
+async def test_tell_admins_writes_to_the_server_owner_and_the_configured_admins(
+    fake_discord, make_bot, member: FakeUser, admin: FakeUser
+) -> None:
+    guild_id = next(iter(fake_discord.guilds))
+    fake_discord.guilds[guild_id]["owner_id"] = str(member.id)
+    shy = fake_discord.add_member(guild_id, "Shy", admin=True)
+    fake_discord.closed_dms.add(shy.id)
+    bot = await make_bot(INTERVIEW_BOT_BOT__ADMINS=f"discord:{admin.id},discord:{shy.id},slack:U0BOSS")
+    assert isinstance(bot.adapter, AdminNotice)
+
+    told = await bot.adapter.tell_admins(bot.channel(), Message(text="The schedule of #interview-0 was paused."))
+
+    assert told
+    for person in (member, admin):
+        [dm] = fake_discord.dms_to(person.id)
+        assert "paused" in dm["content"]
+    assert fake_discord.dms_to(shy.id) == []
+
+
+async def test_tell_admins_is_false_when_nobody_could_be_told(fake_discord, make_bot) -> None:
+    fake_discord.closed_dms.add(1)  # the fake server's owner
+    bot = await make_bot()
+    assert bot.adapter is not None
+
+    assert not await bot.adapter.tell_admins(bot.channel(), Message(text="paused"))

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.messages import Message
 from bot.core.models import UserRef
-from bot.core.ports import ChannelUnavailable
+from bot.core.ports import AdminNotice, ChannelUnavailable
 
 CHANNEL = "C0ROUNDS"
 
@@ -64,3 +64,26 @@ async def test_other_refusals_stay_slacks_own_errors(make_slack_bot) -> None:
 
     with pytest.raises(SlackApiError):
         await bot.adapter.platform.post_message(bot.channel, Message(text="hello"))
+
+
+# --- telling the admins ------------------------------------------------------------------
+
+
+async def test_tell_admins_writes_to_each_configured_slack_admin(make_slack_bot) -> None:
+    bot = await make_slack_bot(INTERVIEW_BOT_BOT__ADMINS="slack:U0BOSS,slack:U0GONE,discord:42")
+    platform = bot.adapter.platform
+    assert isinstance(platform, AdminNotice)
+
+    told = await platform.tell_admins(bot.channel, Message(text="The schedule of #rounds was paused."))
+
+    assert told
+    assert [c["users"] for c in bot.fake.calls_to("conversations.open")] == ["U0BOSS", "U0GONE"]
+    [dm] = bot.fake.posted("DU0BOSS")  # U0GONE is no user of the workspace: skipped
+    assert "paused" in dm["text"]
+
+
+async def test_tell_admins_with_no_slack_admin_configured_tells_nobody(make_slack_bot) -> None:
+    bot = await make_slack_bot(INTERVIEW_BOT_BOT__ADMINS="discord:42")
+
+    assert not await bot.adapter.platform.tell_admins(bot.channel, Message(text="paused"))
+    assert bot.fake.calls_to("conversations.open") == []

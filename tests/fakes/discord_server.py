@@ -140,6 +140,7 @@ class FakeDiscord:
         self.cdn: dict[int, bytes] = {}  # attachment id -> file content
         self.dms: dict[int, int] = {}  # DM channel id -> the person it is with
         self.removed: dict[int, str] = {}  # channel id -> a CHANNEL_TROUBLE key
+        self.closed_dms: set[int] = set()  # people who accept no DM from the bot (50007)
         self.downloads: list[str] = []  # CDN paths fetched
         self.requests: list[Recorded] = []
         self.identifies: list[Json] = []
@@ -340,9 +341,13 @@ class FakeDiscord:
             case ("POST", ["channels", channel_id, "messages"]):
                 if int(channel_id) not in self.channels and int(channel_id) not in self.dms:
                     return 404, {"message": "Unknown Channel", "code": 10003}
+                if self.dms.get(int(channel_id)) in self.closed_dms:
+                    return 403, {"message": "Cannot send messages to this user", "code": 50007}
                 return 200, await self._create_message(int(channel_id), body, self.bot)
             case ("GET", ["channels", channel_id, "messages"]):
                 return self._history(int(channel_id), query)
+            case ("GET", ["guilds", guild_id]) if int(guild_id) in self.guilds:
+                return 200, self._guild_payload(int(guild_id))
             case ("GET", ["guilds", guild_id, "members", user_id]):
                 found_member = self.members.get(int(guild_id), {}).get(int(user_id))
                 if found_member is None:

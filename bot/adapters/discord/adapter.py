@@ -1,5 +1,5 @@
 """``DiscordAdapter``: the core's ``ChatPlatform`` on Discord (with the optional
-``PostLookup`` and ``ThreadHistory`` ports), and the one object the app wires in
+``PostLookup``, ``ThreadHistory`` and ``AdminNotice`` ports), and the one object the app wires in
 (construct, ``await start()``, ``await stop()``).
 
 Every message is created with a fresh ``nonce`` and ``enforce_nonce`` (discord.py sets the
@@ -194,6 +194,38 @@ class DiscordAdapter:
                 content=part.content, embeds=part.embeds, view=view_for(parts[-1]),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+
+    async def tell_admins(self, channel: ChannelRef, message: Message) -> bool:
+        """A direct message to the server's owner and to each admin configured for Discord
+        in ``[bot] admins``; True if one of them got it (people may refuse DMs)."""
+        people = [int(entry.partition(":")[2]) for entry in self.settings.bot.admins
+                  if entry.startswith("discord:") and entry.partition(":")[2].isdigit()]
+        owner = await self._owner_of(int(channel.workspace))
+        if owner is not None and owner not in people:
+            people.insert(0, owner)
+        told = False
+        for person in people:
+            try:
+                async with self._admitted:
+                    dm = await self.bot.create_dm(discord.Object(id=person))
+                    for part in render(message):
+                        await self._create(dm, part)
+            except (discord.HTTPException, *_TRANSIENT) as exc:
+                log.warning("could not tell admin %s about %s: %s", person, channel.key, exc)
+                continue
+            told = True
+        return told
+
+    async def _owner_of(self, guild_id: int) -> int | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is not None and guild.owner_id:
+            return guild.owner_id
+        try:
+            fetched = await self.bot.fetch_guild(guild_id, with_counts=False)
+        except discord.HTTPException as exc:
+            log.warning("could not find the owner of server %s: %s", guild_id, exc)
+            return None
+        return fetched.owner_id
 
     # --- PostLookup, ThreadHistory and backfill ---------------------------------------------
 

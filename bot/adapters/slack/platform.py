@@ -85,13 +85,16 @@ class ChannelPacer:
 
 class SlackPlatform:
     """Implements ``bot.core.ports.ChatPlatform`` for one Slack workspace's bot token, and
-    the optional ``PostLookup`` and ``ThreadHistory`` ports."""
+    the optional ``PostLookup``, ``ThreadHistory`` and ``AdminNotice`` ports."""
 
     name = "slack"
 
     def __init__(self, client: AsyncWebClient, *, pace: float, reveal_broadcast: bool, dispatcher: Dispatcher,
-                 on_pace_wait: Callable[[float], None] | None = None) -> None:
+                 on_pace_wait: Callable[[float], None] | None = None, admins: tuple[str, ...] = ()) -> None:
+        """``admins``: the user ids of the ``slack:`` entries of ``[bot] admins``, whom
+        ``tell_admins`` writes to."""
         self.client = client
+        self.admins = admins
         self.pacer = ChannelPacer(pace, on_pace_wait)
         self.dispatcher = dispatcher
         self.history = History(client, dispatcher)
@@ -168,6 +171,23 @@ class SlackPlatform:
                      else Actor(UserRef(self.name, team, user_id), user_id))
             found.append(HistoricReply(actor, ts, text))
         return found
+
+    async def tell_admins(self, channel: ChannelRef, message: Message) -> bool:
+        """A direct message to each admin configured for Slack in ``[bot] admins``. Slack's
+        own workspace admins are not listed: finding them would mean reading every member
+        (``users.list``), and they may not be the people who run this bot."""
+        told = False
+        for user_id in self.admins:
+            try:
+                opened = await self.dispatcher.send("conversations.open", self.client.conversations_open,
+                                                    users=user_id)
+                await self._post(str(opened["channel"]["id"]), message)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning("could not tell admin %s about %s: %s", user_id, channel.key, reason)
+                continue
+            told = True
+        return told
 
     # --- sending ---------------------------------------------------------------------------
 
