@@ -4,12 +4,14 @@ link, a heading or a mention inside the bot's own embeds."""
 
 from __future__ import annotations
 
+import re
+
 import discord
 import pytest
 
 from bot.core.messages import Message
-from bot.core.models import RoundStatus
-from bot.core.ports import AdminNotice, ChannelUnavailable
+from bot.core.models import Actor, RoundStatus, UserRef
+from bot.core.ports import AdminNotice, ChannelUnavailable, PrivateAnswerSubmitted
 from tests.adapters_discord.conftest import DiscordBot
 from tests.fakes.discord_server import FakeUser
 
@@ -146,3 +148,73 @@ async def test_tell_admins_is_false_when_nobody_could_be_told(fake_discord, make
     assert bot.adapter is not None
 
     assert not await bot.adapter.tell_admins(bot.channel(), Message(text="paused"))
+
+
+# --- what people wrote, shown in the bot's embeds -----------------------------------------
+
+LINK_ANSWER = "See [Official answer key](https://evil.example/key) or https://evil.example/raw now"
+MASKED_LINK = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\(")
+CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def links_in(markdown: str) -> list[str]:
+    """What Discord would show as a link in ``markdown``: masked links, and URLs outside
+    inline code (Discord links neither inside code nor escaped)."""
+    outside_code = CODE_SPAN.sub("", markdown)
+    return MASKED_LINK.findall(markdown) + re.findall(r"https?://\S+", outside_code)
+
+
+async def private_answers(bot: DiscordBot, round_id: int, texts: list[str]) -> None:
+    for n, text in enumerate(texts):
+        actor = Actor(UserRef("discord", str(bot.guild_id), str(10_000 + n)), f"Person {n}")
+        await bot.core.handle(PrivateAnswerSubmitted(bot.channel(), actor, text, round_id=round_id))
+
+
+async def test_links_in_answers_and_names_do_not_render_as_links_in_the_summary(
+    bot: DiscordBot, fake_discord
+) -> None:
+    round_ = await bot.post_round()
+    sneaky = Actor(UserRef("discord", str(bot.guild_id), "777"), "[Support](https://evil.example/name) # Boss")
+    await bot.core.handle(PrivateAnswerSubmitted(bot.channel(), sneaky, LINK_ANSWER, round_id=round_.id))
+
+    assert await bot.core.reveal_round(round_.id)
+
+    summary = fake_discord.channel_messages(int(round_.thread.thread_id))[-1]
+    [embed] = summary["embeds"]
+    assert embed["title"] == "Who answered"  # the bot's own formatting is untouched
+    shown = embed["description"]
+    assert "evil.example/key" in shown and "evil.example/raw" in shown and "evil.example/name" in shown
+    assert links_in(shown) == []
+    assert "`https://evil.example/raw`" in shown and "\\[Official answer key\\]" in shown
+
+
+async def test_a_long_summary_is_split_into_posts_that_each_fit_and_keep_entries_whole(
+    bot: DiscordBot, fake_discord
+) -> None:
+    round_ = await bot.post_round()
+    await private_answers(bot, round_.id, [f"answer {n}: " + "word " * 100 for n in range(60)])
+
+    assert await bot.core.reveal_round(round_.id)  # the fake refuses a post over Discord's limits
+
+    posts = fake_discord.channel_messages(int(round_.thread.thread_id))[1:]  # after the reveal
+    assert len(posts) > 1
+    descriptions = [post["embeds"][0]["description"] for post in posts]
+    assert all(d.startswith("• ") for d in descriptions)  # every post starts at an entry
+    entries = [line for d in descriptions for line in d.split("\n") if line.startswith("• ")]
+    assert [int(re.search(r"Person (\d+)", line).group(1)) for line in entries] == list(range(60))
+    assert posts[0]["embeds"][0]["title"] == "Who answered"
+    assert [bool(p["components"]) for p in posts] == [False] * (len(posts) - 1) + [True]  # ratings last
+
+
+async def test_the_fake_refuses_what_discord_refuses(bot: DiscordBot) -> None:
+    """So that a renderer going over a limit fails these tests as it would fail on Discord."""
+    assert bot.adapter is not None
+    target = bot.adapter.bot.get_partial_messageable(bot.channel_id)
+    too_long = [discord.Embed(description="x" * 4097), discord.Embed(title="t", description="x" * 4000)
+                .add_field(name="n", value="v" * 1024).add_field(name="m", value="v" * 1000)]
+    for embed in too_long:
+        with pytest.raises(discord.HTTPException) as refused:
+            await target.send(embed=embed)
+        assert refused.value.status == 400 and refused.value.code == 50035
+    with pytest.raises(discord.HTTPException):
+        await target.send(content="x" * 2001)

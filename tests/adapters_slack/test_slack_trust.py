@@ -4,12 +4,14 @@ core's ``ChannelUnavailable``; user text never becomes a link or a mention."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.core.messages import Message
-from bot.core.models import UserRef
-from bot.core.ports import AdminNotice, ChannelUnavailable
+from bot.core.models import Actor, UserRef
+from bot.core.ports import AdminNotice, ChannelUnavailable, PrivateAnswerSubmitted
 
 CHANNEL = "C0ROUNDS"
 
@@ -87,3 +89,62 @@ async def test_tell_admins_with_no_slack_admin_configured_tells_nobody(make_slac
 
     assert not await bot.adapter.platform.tell_admins(bot.channel, Message(text="paused"))
     assert bot.fake.calls_to("conversations.open") == []
+
+
+# --- what people wrote, shown in the bot's posts -----------------------------------------
+
+LINK_ANSWER = "See [Official answer key](https://evil.example/key) or https://evil.example/raw <!here> now"
+
+
+def sections(call) -> list[dict]:
+    return [b["text"] for b in call["blocks"] if b["type"] == "section" and "text" in b]
+
+
+async def private_answers(bot, round_id: int, texts: list[str]) -> None:
+    for n, text in enumerate(texts):
+        actor = Actor(UserRef("slack", bot.team, f"U{n:04d}"), f"Person {n}")
+        await bot.core.handle(PrivateAnswerSubmitted(bot.channel, actor, text, round_id=round_id))
+
+
+async def test_links_and_mentions_in_answers_do_not_render_on_slack(make_slack_bot) -> None:
+    bot = await make_slack_bot()
+    round_ = await bot.post_round()
+    await private_answers(bot, round_.id, [LINK_ANSWER])
+
+    assert await bot.core.reveal_round(round_.id)
+
+    summary = bot.fake.calls_to("chat.postMessage")[-1]
+    [body] = [s for s in sections(summary) if "Person 0" in s["text"]]
+    shown = body["text"]
+    assert body["verbatim"] is True  # Slack links no bare URL or #channel by itself
+    assert "<" not in shown  # so no <url|label> link, no <!here> or <@U..> mention
+    assert "`https://evil.example/raw`" in shown and "`https://evil.example/key)`" in shown
+    assert "[Official answer key](" in shown  # plain text on Slack: mrkdwn has no such links
+    assert "<" not in summary["text"]
+
+
+async def test_a_long_summary_is_split_into_thread_posts_slack_accepts(make_slack_bot) -> None:
+    bot = await make_slack_bot()
+    round_ = await bot.post_round()
+    await private_answers(bot, round_.id, [f"answer {n}: " + "word&more " * 50 for n in range(60)])
+
+    assert await bot.core.reveal_round(round_.id)  # the fake refuses msg_blocks_too_long like Slack
+
+    posts = bot.fake.calls_to("chat.postMessage")[2:]  # after the question and the reveal
+    assert len(posts) > 1
+    assert all(p["thread_ts"] == round_.thread.thread_id for p in posts)
+    texts = [s["text"] for p in posts for s in sections(p)]
+    assert all(t.startswith("• ") for t in texts[:-1])  # each section starts at an entry
+    entries = [line for t in texts for line in t.split("\n") if line.startswith("• ")]
+    assert [int(re.search(r"Person (\d+)", line).group(1)) for line in entries] == list(range(60))
+    assert [any(b["type"] == "actions" for b in p["blocks"]) for p in posts] == [False] * (len(posts) - 1) + [True]
+
+
+async def test_the_fake_refuses_what_slack_refuses(make_slack_bot) -> None:
+    bot = await make_slack_bot()
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2900}} for _ in range(5)]
+
+    with pytest.raises(SlackApiError) as refused:
+        await bot.adapter.client.chat_postMessage(channel=CHANNEL, text="long", blocks=blocks)
+
+    assert refused.value.response["error"] == "msg_blocks_too_long"

@@ -343,6 +343,8 @@ class FakeDiscord:
                     return 404, {"message": "Unknown Channel", "code": 10003}
                 if self.dms.get(int(channel_id)) in self.closed_dms:
                     return 403, {"message": "Cannot send messages to this user", "code": 50007}
+                if (invalid := _invalid_form(body)) is not None:
+                    return 400, invalid
                 return 200, await self._create_message(int(channel_id), body, self.bot)
             case ("GET", ["channels", channel_id, "messages"]):
                 return self._history(int(channel_id), query)
@@ -354,6 +356,8 @@ class FakeDiscord:
                     return 404, {"message": "Unknown Member", "code": 10007}
                 return 200, found_member.member()
             case ("PATCH", ["channels", channel_id, "messages", message_id]):
+                if (invalid := _invalid_form(body)) is not None:
+                    return 400, invalid
                 return self._edit_message(int(message_id), body)
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
                 return await self._start_thread(int(channel_id), int(message_id), body)
@@ -364,8 +368,12 @@ class FakeDiscord:
                 return 200, {"id": str(dm_id), "type": 1, "last_message_id": None,
                              "recipients": [FakeUser(recipient, "someone").user()]}
             case ("POST", ["interactions", interaction_id, _token, "callback"]):
+                if (invalid := _invalid_form((body or {}).get("data"))) is not None:
+                    return 400, invalid
                 return self._callback(int(interaction_id), body)
             case ("POST", ["webhooks", _, token]):
+                if (invalid := _invalid_form(body)) is not None:
+                    return 400, invalid
                 return 200, self._followup(token, body)
             case ("DELETE", ["webhooks", _, token, "messages", "@original"]):
                 self._for_token(token)["original_deleted"] = True
@@ -681,6 +689,47 @@ class FakeDiscord:
         self.interactions[interaction_id] = {**payload, "dispatched_at": time.monotonic()}
         await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
         return interaction_id
+
+
+#: Discord's limits on a message, and the 400 it answers when one is broken.
+CONTENT_MAX, EMBEDS_MAX, EMBED_TOTAL_MAX = 2000, 10, 6000
+EMBED_LIMITS = {"title": 256, "description": 4096}
+FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 25, 256, 1024
+
+
+def _invalid_form(body: Any) -> Json | None:
+    """Discord's "Invalid Form Body" (50035) for a message over its limits, else None."""
+    if not isinstance(body, dict):
+        return None
+    errors: Json = {}
+    if len(body.get("content") or "") > CONTENT_MAX:
+        errors["content"] = f"Must be {CONTENT_MAX} or fewer in length."
+    embeds = body.get("embeds") or []
+    if len(embeds) > EMBEDS_MAX:
+        errors["embeds"] = f"Must be {EMBEDS_MAX} or fewer in length."
+    total = 0
+    for index, embed in enumerate(embeds):
+        for key, limit in EMBED_LIMITS.items():
+            size = len(embed.get(key) or "")
+            total += size
+            if size > limit:
+                errors[f"embeds.{index}.{key}"] = f"Must be {limit} or fewer in length."
+        fields = embed.get("fields") or []
+        if len(fields) > FIELDS_MAX:
+            errors[f"embeds.{index}.fields"] = f"Must be {FIELDS_MAX} or fewer in length."
+        for number, item in enumerate(fields):
+            name, value = item.get("name") or "", item.get("value") or ""
+            total += len(name) + len(value)
+            if len(name) > FIELD_NAME_MAX or len(value) > FIELD_VALUE_MAX or not name or not value:
+                errors[f"embeds.{index}.fields.{number}"] = "Invalid field."
+        total += len((embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "")
+    if total > EMBED_TOTAL_MAX:
+        errors["embeds"] = f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}"
+    if not errors:
+        return None
+    return {"message": "Invalid Form Body", "code": 50035,
+            "errors": {key: {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": text}]}
+                       for key, text in errors.items()}}
 
 
 def _option_type(value: Any) -> int:

@@ -20,7 +20,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import render
+from bot.adapters.slack.blocks import render, render_posts
 from bot.adapters.slack.dispatch import Dispatcher
 from bot.adapters.slack.events import BotIdentity, historic_reply
 from bot.adapters.slack.history import QUESTION_EVENT, History, round_metadata
@@ -193,24 +193,31 @@ class SlackPlatform:
 
     async def _post(self, channel_id: str, message: Message, *, thread_ts: str | None = None,
                     broadcast: bool = False) -> str:
-        rendered = render(message)
-        args: dict[str, Any] = {
-            "channel": channel_id,
-            "text": rendered.text,
-            "blocks": rendered.blocks,
-            "unfurl_links": False,
-            "unfurl_media": False,
-        }
-        if thread_ts is not None:
-            args["thread_ts"] = thread_ts
-            if broadcast:
-                args["reply_broadcast"] = True
-        metadata = round_metadata(message)
-        async with self.pacer.slot(channel_id):
-            if metadata is None:
-                response = await self.dispatcher.send("chat.postMessage", self.client.chat_postMessage, **args)
-                return str(response["ts"])
-            return await self._post_once(channel_id, {**args, "metadata": metadata}, thread_ts)
+        """Post ``message``, as several posts in order when it is too long for one; the ts
+        of the first (which carries the round's metadata, if any)."""
+        first: str | None = None
+        for rendered in render_posts(message):
+            args: dict[str, Any] = {
+                "channel": channel_id,
+                "text": rendered.text,
+                "blocks": rendered.blocks,
+                "unfurl_links": False,
+                "unfurl_media": False,
+            }
+            if thread_ts is not None:
+                args["thread_ts"] = thread_ts
+                if broadcast:
+                    args["reply_broadcast"] = True
+            metadata = round_metadata(message) if first is None else None
+            async with self.pacer.slot(channel_id):
+                if metadata is None:
+                    response = await self.dispatcher.send("chat.postMessage", self.client.chat_postMessage, **args)
+                    ts = str(response["ts"])
+                else:
+                    ts = await self._post_once(channel_id, {**args, "metadata": metadata}, thread_ts)
+            first = first or ts
+        assert first is not None
+        return first
 
     async def _post_once(self, channel_id: str, args: dict[str, Any], thread_ts: str | None) -> str:
         """Post a round's message so that it appears once: when the answer is lost (a
