@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.messages import Message
 from bot.core.models import (
@@ -93,6 +93,15 @@ class ThreadHistory(Protocol):
     bot was away."""
 
     async def thread_replies(self, thread: ThreadRef) -> list[HistoricReply]: ...
+
+
+@runtime_checkable
+class AdminNotice(Protocol):
+    """Optional: a platform that can tell the admins of a channel's workspace something
+    privately (a direct message to each), e.g. that the channel's schedule was paused after
+    repeated permanent errors there. Returns True if at least one admin was told."""
+
+    async def tell_admins(self, channel: ChannelRef, message: Message) -> bool: ...
 
 
 # --- inbound: what a platform tells the core -------------------------------------------

@@ -572,22 +572,31 @@ class Core:
 
     async def _on_button(self, event: ButtonPressed) -> list[Response]:
         language = await self._language_for(event.actor, await self.repo.get_subscription(event.channel))
+        # A button's value is only what the post carried: the round it names must be one of
+        # the channel the click came from (the adapter's channel, read from the platform's
+        # payload), else a click in one channel could act on another's round.
         if event.action == ACTION_RATE:
             target, _, rating = event.value.rpartition(":")
             if not rating.isdigit() or not 1 <= int(rating) <= 4:
                 return []
-            if target.startswith("q:"):
+            if target.startswith("q:"):  # the caller's own practice question: no channel's
                 return await self.rate(event.channel, event.actor, int(rating), None, target[2:], language)
-            if target.isdigit():
-                return await self.rate(event.channel, event.actor, int(rating), int(target), None, language)
-            return []
+            if not target.isdigit():
+                return []
+            round_ = await self.repo.get_round(int(target))
+            if round_ is None or round_.channel != event.channel:
+                return [private_reply(t("rate.not_answered", language, round_id=int(target)))]
+            return await self.rate(event.channel, event.actor, int(rating), round_.id, None, language)
         if event.action != ACTION_REVEAL_NOW:
             return []
         if not self.is_admin(event.actor):
             return [private_reply(t("admin.only", language, command="reveal"))]
         if not event.value.isdigit():
             return []
-        return await self.reveal_reply(int(event.value), language)
+        round_ = await self.repo.get_round(int(event.value))
+        if round_ is None or round_.channel != event.channel:
+            return [private_reply(t("round.none_open", language))]
+        return await self.reveal_reply(round_.id, language)
 
     async def _on_command(self, event: CommandInvoked) -> list[Response]:
         subscription = await self.repo.get_subscription(event.channel)

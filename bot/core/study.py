@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.i18n import t
-from bot.core.messages import Message, MessageKind, defuse_mentions
+from bot.core.messages import Message, MessageKind, user_text
 from bot.core.models import Actor, ChannelRef, Round, StudySession, StudyStatus
 from bot.core.packs import owner_of
 
@@ -142,7 +142,7 @@ class StudySessions:
                 rounds[key] += 1
         ranked = sorted(points, key=lambda k: (-points[k], -rounds[k], names[k]))
         lines = [
-            t("scoreboard.line", language, rank=i, name=defuse_mentions(names[k]), points=f"{points[k]:.1f}",
+            t("scoreboard.line", language, rank=i, name=user_text(names[k]), points=f"{points[k]:.1f}",
               rounds=rounds[k], count=study.count)
             for i, k in enumerate(ranked, start=1)
         ]

@@ -1,6 +1,7 @@
 """Builds the core's platform-neutral messages: the question post, the reveal, the summary.
 
-Pure functions of domain data and language; user text is defused before it is repeated.
+Pure functions of domain data and language; what people wrote goes through ``user_text``
+(Markdown escaped, links inert, mentions defused) before it is repeated.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.core.messages import (
     Button,
     Message,
     MessageKind,
-    defuse_mentions,
+    user_text,
 )
 from bot.core.models import Reply, Round, Standing
 
@@ -120,7 +121,7 @@ def summary_message(
         covered = {name for reply in user_replies for name in reply.covered}
         hit = [n for n in names if n in covered]
         missed = [n for n in names if n not in covered]
-        name = defuse_mentions(user_replies[-1].user_name)
+        name = user_text(user_replies[-1].user_name)
         line = "• " + t("summary.line", language, name=name, covered=len(hit), total=len(names))
         used = hints.get(user_replies[-1].user.key, 0)
         if used:
@@ -131,9 +132,10 @@ def summary_message(
             line += f"\n   ✗ {t('summary.missed', language)}: {', '.join(missed)}"
         for reply in user_replies:
             if reply.private:
-                text = defuse_mentions(reply.text)
-                if len(text) > PRIVATE_ANSWER_PREVIEW:
-                    text = text[:PRIVATE_ANSWER_PREVIEW] + "…"
+                # Cut before escaping (a cut escape or code span would leak), and indent the
+                # answer's later lines: the entry stays one piece when a long summary is split.
+                text = user_text(reply.text[:PRIVATE_ANSWER_PREVIEW]).replace("\n", "\n      ")
+                text += "…" if len(reply.text) > PRIVATE_ANSWER_PREVIEW else ""
                 line += f"\n   ({t('summary.private_answer', language)}) {text}"
         lines.append(line)
     if late:
@@ -152,7 +154,7 @@ def late_line(replies: list[Reply], language: str) -> str:
     late = [r for r in replies if r.late]
     if not late:
         return ""
-    names = dict.fromkeys(defuse_mentions(r.user_name) for r in late)
+    names = dict.fromkeys(user_text(r.user_name) for r in late)
     return t("summary.late", language, count=len(late), names=", ".join(names))
 
 
@@ -197,7 +199,7 @@ def practice_result_message(question: Question, covered: tuple[str, ...], langua
 
 def leaderboard_message(standings: list[Standing], window: str, language: str, title: str | None = None) -> Message:
     lines = [
-        t("leaderboard.line", language, rank=i, name=defuse_mentions(s.name), points=f"{s.points:.1f}",
+        t("leaderboard.line", language, rank=i, name=user_text(s.name), points=f"{s.points:.1f}",
           rounds=s.rounds, answers=s.answers)
         for i, s in enumerate(standings[:10], start=1)
     ]

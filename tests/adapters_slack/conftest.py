@@ -116,13 +116,13 @@ class SlackBot:
         }
         return await self._deliver("slash_commands", body, urlencode(body).encode(), drain=drain)
 
-    async def click(self, action_id: str, value: str, user: str = MEMBER) -> Delivery:
+    async def click(self, action_id: str, value: str, user: str = MEMBER, *, channel: str = CHANNEL) -> Delivery:
         body = {
             "type": "block_actions", "team": {"id": self.team, "domain": "fake"},
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team},
             "api_app_id": "A0APP", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4()}",
-            "container": {"type": "message", "channel_id": CHANNEL, "message_ts": "1.0"},
-            "channel": {"id": CHANNEL, "name": "rounds"}, "response_url": self.fake.response_url("action"),
+            "container": {"type": "message", "channel_id": channel, "message_ts": "1.0"},
+            "channel": {"id": channel, "name": "rounds"}, "response_url": self.fake.response_url("action"),
             "actions": [{"type": "button", "action_id": action_id, "block_id": "round", "value": value,
                          "action_ts": "1.0", "text": {"type": "plain_text", "text": action_id}}],
         }

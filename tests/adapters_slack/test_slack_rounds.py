@@ -216,3 +216,30 @@ async def test_replies_from_one_person_arriving_together_look_them_up_once(make_
     replies = await bot.core.repo.replies_for_round(round_.id)
     assert sorted(r.text for r in replies) == [f"早停 {n}" for n in range(5)]
     assert {r.user_name for r in replies} == {"Ann"}
+
+
+async def test_reveal_now_clicked_in_another_channel_leaves_that_channels_round_alone(make_slack_bot) -> None:
+    bot = await make_slack_bot()
+    round_ = await bot.post_round()
+    bot.fake.add_channel("C0OTHER")
+
+    await bot.click(ACTION_REVEAL_NOW, str(round_.id), user=ADMIN, channel="C0OTHER")
+
+    [answer] = bot.fake.calls_to("chat.postEphemeral")
+    assert answer["channel"] == "C0OTHER" and answer["user"] == ADMIN
+    assert "no open question" in answer["text"]
+    assert len(bot.fake.calls_to("chat.postMessage")) == 1  # no reveal, no summary
+    assert (await bot.core.repo.get_round(round_.id)).is_open
+
+
+async def test_a_private_answer_modal_opened_in_another_channel_is_not_stored(make_slack_bot) -> None:
+    bot = await make_slack_bot()
+    round_ = await bot.post_round()
+    bot.fake.add_channel("C0OTHER")
+
+    await bot.click(ACTION_ANSWER_PRIVATELY, str(round_.id), channel="C0OTHER")
+    [opened] = bot.fake.calls_to("views.open")
+    await bot.submit(opened["view"], "early stopping")
+
+    assert await bot.core.repo.replies_for_round(round_.id) == []
+    assert "no open question" in bot.fake.calls_to("chat.postEphemeral")[-1]["text"]

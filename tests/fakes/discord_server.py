@@ -45,6 +45,13 @@ INTERACTION_TYPES = {"command": 2, "component": 3, "autocomplete": 4, "modal": 5
 #: and not bound to the global rate limit (as Discord documents).
 INTERACTION_PREFIXES = ("/interactions/", "/webhooks/")
 HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 50, 100
+#: What ``remove_channel`` makes Discord answer for a channel: (status, JSON code, message).
+CHANNEL_TROUBLE = {
+    "missing_access": (403, 50001, "Missing Access"),
+    "missing_permissions": (403, 50013, "Missing Permissions"),
+    "unknown_channel": (404, 10003, "Unknown Channel"),
+    "archived": (400, 50083, "Thread is archived"),
+}
 
 
 @dataclass
@@ -131,6 +138,9 @@ class FakeDiscord:
         self.followups: dict[int, list[Json]] = {}  # interaction id -> followup messages
         self.interaction_messages: dict[int, Json] = {}  # responses and followups, by message id
         self.cdn: dict[int, bytes] = {}  # attachment id -> file content
+        self.dms: dict[int, int] = {}  # DM channel id -> the person it is with
+        self.removed: dict[int, str] = {}  # channel id -> a CHANNEL_TROUBLE key
+        self.closed_dms: set[int] = set()  # people who accept no DM from the bot (50007)
         self.downloads: list[str] = []  # CDN paths fetched
         self.requests: list[Recorded] = []
         self.identifies: list[Json] = []
@@ -216,6 +226,17 @@ class FakeDiscord:
         self.members[guild_id][user.id] = user
         return user
 
+    def remove_channel(self, channel_id: int, trouble: str = "missing_access") -> None:
+        """From now on every request about ``channel_id`` (a channel or a thread) gets one of
+        ``CHANNEL_TROUBLE``'s answers: the bot lost access or a permission there, the
+        channel was deleted, or the thread was archived and locked."""
+        assert trouble in CHANNEL_TROUBLE, trouble
+        self.removed[channel_id] = trouble
+
+    def dms_to(self, user_id: int) -> list[Json]:
+        """The messages the bot sent to ``user_id`` in a direct message."""
+        return [m for m in self.messages.values() if self.dms.get(int(m["channel_id"])) == user_id]
+
     def channel_ids(self, guild_id: int) -> list[int]:
         return list(self.guilds[guild_id]["channel_ids"])
 
@@ -299,6 +320,9 @@ class FakeDiscord:
 
     async def _route(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
+        if parts[0] == "channels" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) in self.removed:
+            status, code, message = CHANNEL_TROUBLE[self.removed[int(parts[1])]]
+            return status, {"message": message, "code": code}
         match (method, parts):
             case ("GET", ["users", "@me"]):
                 return 200, self.bot.user() | {"verified": True, "mfa_enabled": False, "flags": 0}
@@ -315,24 +339,41 @@ class FakeDiscord:
                 found = self.channels.get(int(channel_id))
                 return (200, found) if found else (404, {"message": "Unknown Channel", "code": 10003})
             case ("POST", ["channels", channel_id, "messages"]):
+                if int(channel_id) not in self.channels and int(channel_id) not in self.dms:
+                    return 404, {"message": "Unknown Channel", "code": 10003}
+                if self.dms.get(int(channel_id)) in self.closed_dms:
+                    return 403, {"message": "Cannot send messages to this user", "code": 50007}
+                if (invalid := _invalid_form(body)) is not None:
+                    return 400, invalid
                 return 200, await self._create_message(int(channel_id), body, self.bot)
             case ("GET", ["channels", channel_id, "messages"]):
                 return self._history(int(channel_id), query)
+            case ("GET", ["guilds", guild_id]) if int(guild_id) in self.guilds:
+                return 200, self._guild_payload(int(guild_id))
             case ("GET", ["guilds", guild_id, "members", user_id]):
                 found_member = self.members.get(int(guild_id), {}).get(int(user_id))
                 if found_member is None:
                     return 404, {"message": "Unknown Member", "code": 10007}
                 return 200, found_member.member()
             case ("PATCH", ["channels", channel_id, "messages", message_id]):
+                if (invalid := _invalid_form(body)) is not None:
+                    return 400, invalid
                 return self._edit_message(int(message_id), body)
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
                 return await self._start_thread(int(channel_id), int(message_id), body)
             case ("POST", ["users", "@me", "channels"]):
-                return 200, {"id": str(self.snowflake()), "type": 1, "last_message_id": None,
-                             "recipients": [FakeUser(int(body["recipient_id"]), "someone").user()]}
+                recipient = int(body["recipient_id"])
+                dm_id = next((c for c, u in self.dms.items() if u == recipient), None) or self.snowflake()
+                self.dms[dm_id] = recipient
+                return 200, {"id": str(dm_id), "type": 1, "last_message_id": None,
+                             "recipients": [FakeUser(recipient, "someone").user()]}
             case ("POST", ["interactions", interaction_id, _token, "callback"]):
+                if (invalid := _invalid_form((body or {}).get("data"))) is not None:
+                    return 400, invalid
                 return self._callback(int(interaction_id), body)
             case ("POST", ["webhooks", _, token]):
+                if (invalid := _invalid_form(body)) is not None:
+                    return 400, invalid
                 return 200, self._followup(token, body)
             case ("DELETE", ["webhooks", _, token, "messages", "@original"]):
                 self._for_token(token)["original_deleted"] = True
@@ -648,6 +689,47 @@ class FakeDiscord:
         self.interactions[interaction_id] = {**payload, "dispatched_at": time.monotonic()}
         await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
         return interaction_id
+
+
+#: Discord's limits on a message, and the 400 it answers when one is broken.
+CONTENT_MAX, EMBEDS_MAX, EMBED_TOTAL_MAX = 2000, 10, 6000
+EMBED_LIMITS = {"title": 256, "description": 4096}
+FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 25, 256, 1024
+
+
+def _invalid_form(body: Any) -> Json | None:
+    """Discord's "Invalid Form Body" (50035) for a message over its limits, else None."""
+    if not isinstance(body, dict):
+        return None
+    errors: Json = {}
+    if len(body.get("content") or "") > CONTENT_MAX:
+        errors["content"] = f"Must be {CONTENT_MAX} or fewer in length."
+    embeds = body.get("embeds") or []
+    if len(embeds) > EMBEDS_MAX:
+        errors["embeds"] = f"Must be {EMBEDS_MAX} or fewer in length."
+    total = 0
+    for index, embed in enumerate(embeds):
+        for key, limit in EMBED_LIMITS.items():
+            size = len(embed.get(key) or "")
+            total += size
+            if size > limit:
+                errors[f"embeds.{index}.{key}"] = f"Must be {limit} or fewer in length."
+        fields = embed.get("fields") or []
+        if len(fields) > FIELDS_MAX:
+            errors[f"embeds.{index}.fields"] = f"Must be {FIELDS_MAX} or fewer in length."
+        for number, item in enumerate(fields):
+            name, value = item.get("name") or "", item.get("value") or ""
+            total += len(name) + len(value)
+            if len(name) > FIELD_NAME_MAX or len(value) > FIELD_VALUE_MAX or not name or not value:
+                errors[f"embeds.{index}.fields.{number}"] = "Invalid field."
+        total += len((embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "")
+    if total > EMBED_TOTAL_MAX:
+        errors["embeds"] = f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}"
+    if not errors:
+        return None
+    return {"message": "Invalid Form Body", "code": 50035,
+            "errors": {key: {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": text}]}
+                       for key, text in errors.items()}}
 
 
 def _option_type(value: Any) -> int:

@@ -1,5 +1,5 @@
 """``DiscordAdapter``: the core's ``ChatPlatform`` on Discord (with the optional
-``PostLookup`` and ``ThreadHistory`` ports), and the one object the app wires in
+``PostLookup``, ``ThreadHistory`` and ``AdminNotice`` ports), and the one object the app wires in
 (construct, ``await start()``, ``await stop()``).
 
 Every message is created with a fresh ``nonce`` and ``enforce_nonce`` (discord.py sets the
@@ -26,6 +26,7 @@ from discord.webhook.async_ import async_context
 from bot.adapters import AdapterSetupError
 from bot.adapters.discord.client import DiscordSetupError, InterviewBotBase, build_bot
 from bot.adapters.discord.components import send_kwargs, view_for
+from bot.adapters.discord.errors import CANNOT_DM_USER, channel_trouble
 from bot.adapters.discord.history import BackfillRuns, RoundHistory
 from bot.adapters.discord.render import Part, render
 from bot.adapters.discord.transport import RebasedWebhookAdapter
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 CREATE_ATTEMPTS = 3
 RETRY_BACKOFF = 0.5
 THREAD_ALREADY_EXISTS = 160004  # Discord's error code: a thread was already started from this message
-CANNOT_DM_USER = 50007
 #: How many seconds of requests, at the configured rate, may be rendered and queued at the
 #: pacer at once: enough to keep it busy while Discord takes up to that long to answer.
 QUEUED_SECONDS = 0.5
@@ -151,24 +151,29 @@ class DiscordAdapter:
     async def post_message(self, channel: ChannelRef, message: Message) -> MessageRef:
         note = await self._note(channel, message)
         async with self._admitted:
-            sent = await self._create_all(int(channel.channel), int(channel.workspace), render(message, note=note))
+            with channel_trouble(channel):
+                sent = await self._create_all(int(channel.channel), int(channel.workspace),
+                                              render(message, note=note))
         return MessageRef(channel, str(sent.id))
 
     async def open_thread(self, message: MessageRef, name: str) -> ThreadRef:
         async with self._admitted:
-            thread = ThreadRef(message.channel, await self._start_thread(message, name[:100]))
+            with channel_trouble(message.channel, thread=True):
+                thread = ThreadRef(message.channel, await self._start_thread(message, name[:100]))
         self.bot.resolver.remember(thread)
         return thread
 
     async def reply_in_thread(self, thread: ThreadRef, message: Message) -> MessageRef:
         note = await self._note(thread.channel, message)
         async with self._admitted:
-            sent = await self._create_all(int(thread.thread_id), int(thread.channel.workspace),
-                                          render(message, note=note))
+            with channel_trouble(thread.channel, thread=True):
+                sent = await self._create_all(int(thread.thread_id), int(thread.channel.workspace),
+                                              render(message, note=note))
         return MessageRef(thread.channel, str(sent.id), thread_id=thread.thread_id)
 
     async def send_private(self, channel: ChannelRef, user: UserRef, message: Message) -> None:
-        """Outside an interaction, a private message is a DM (interactions answer ephemerally)."""
+        """Outside an interaction, a private message is a DM (interactions answer ephemerally).
+        A DM refused is the person's setting, not the channel's trouble: it is only logged."""
         try:
             async with self._admitted:
                 dm = await self.bot.create_dm(discord.Object(id=int(user.user)))
@@ -184,20 +189,55 @@ class DiscordAdapter:
         parts = render(message, note=await self._note(ref.channel, message))
         part = parts[0]
         target = self.bot.get_partial_messageable(channel_id).get_partial_message(int(ref.message_id))
-        await target.edit(
-            content=part.content, embeds=part.embeds, view=view_for(parts[-1]),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        with channel_trouble(ref.channel):
+            await target.edit(
+                content=part.content, embeds=part.embeds, view=view_for(parts[-1]),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    async def tell_admins(self, channel: ChannelRef, message: Message) -> bool:
+        """A direct message to the server's owner and to each admin configured for Discord
+        in ``[bot] admins``; True if one of them got it (people may refuse DMs)."""
+        people = [int(entry.partition(":")[2]) for entry in self.settings.bot.admins
+                  if entry.startswith("discord:") and entry.partition(":")[2].isdigit()]
+        owner = await self._owner_of(int(channel.workspace))
+        if owner is not None and owner not in people:
+            people.insert(0, owner)
+        told = False
+        for person in people:
+            try:
+                async with self._admitted:
+                    dm = await self.bot.create_dm(discord.Object(id=person))
+                    for part in render(message):
+                        await self._create(dm, part)
+            except (discord.HTTPException, *_TRANSIENT) as exc:
+                log.warning("could not tell admin %s about %s: %s", person, channel.key, exc)
+                continue
+            told = True
+        return told
+
+    async def _owner_of(self, guild_id: int) -> int | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is not None and guild.owner_id:
+            return guild.owner_id
+        try:
+            fetched = await self.bot.fetch_guild(guild_id, with_counts=False)
+        except discord.HTTPException as exc:
+            log.warning("could not find the owner of server %s: %s", guild_id, exc)
+            return None
+        return fetched.owner_id
 
     # --- PostLookup, ThreadHistory and backfill ---------------------------------------------
 
     async def find_round_post(
         self, channel: ChannelRef, round_id: int, since: datetime
     ) -> tuple[MessageRef, ThreadRef | None] | None:
-        return await self.history.find_round_post(channel, round_id, since)
+        with channel_trouble(channel):
+            return await self.history.find_round_post(channel, round_id, since)
 
     async def thread_replies(self, thread: ThreadRef) -> list[HistoricReply]:
-        return await self.history.thread_replies(thread)
+        with channel_trouble(thread.channel, thread=True):
+            return await self.history.thread_replies(thread)
 
     def backfill(self) -> None:
         """Read the open rounds' threads again in the background (called on READY and

@@ -1,7 +1,10 @@
 """Core ``Message`` values rendered as Discord message parts: embeds, plain text and buttons.
 
 Pure apart from building discord.py objects: no network, no core services. Long texts are
-split into several messages to fit Discord's limits. The adapter's own words (labels, notes)
+split into several messages to fit Discord's limits (content 2,000 characters; an embed's
+description 4,096, its fields 25 of 1,024, and all its text 6,000), between entries where
+possible (``bot.core.messages.split_text``). The core's Markdown is Discord's: the bot's
+``**bold**`` formats, and what people wrote arrives backslash-escaped. The adapter's own words (labels, notes)
 come from the catalogs in bot/locale, like the core's.
 """
 
@@ -12,13 +15,15 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.core.messages import Attachment, Button, Message, MessageKind
+from bot.core.messages import Attachment, Button, Message, MessageKind, split_text
 
 CUSTOM_ID_PREFIX = "interview"
 EMBED_DESCRIPTION_LIMIT = 4096
 CONTENT_LIMIT = 2000
 FIELD_VALUE_LIMIT = 1024
 TITLE_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000  # title, description, field names and values together
+FIELD_COUNT_LIMIT = 25
 
 _COLOURS = {
     MessageKind.QUESTION: discord.Colour.blurple(),
@@ -66,40 +71,28 @@ def render(message: Message, *, note: str | None = None) -> list[Part]:
     """
     text = message.text if note is None else f"{message.text}\n\n{note}".strip()
     if message.title is None and not message.fields and message.kind == MessageKind.NOTICE:
-        chunks = split_text(text, CONTENT_LIMIT)
+        chunks = split_text(text, CONTENT_LIMIT) or [""]
         parts = [Part(content=chunk) for chunk in chunks]
     else:
-        chunks = split_text(text, EMBED_DESCRIPTION_LIMIT)
+        title = _clip(message.title, TITLE_LIMIT) if message.title else None
+        fields = [(_clip(name, TITLE_LIMIT), _clip(value, FIELD_VALUE_LIMIT))
+                  for name, value in message.fields[:FIELD_COUNT_LIMIT]]
+        # The first embed also carries the title and fields: its description gets the rest.
+        taken = len(title or "") + sum(len(name) + len(value) for name, value in fields)
+        first = max(1, min(EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - taken))
+        chunks = split_text(text, EMBED_DESCRIPTION_LIMIT, first=first) or [""]
         colour = _COLOURS.get(message.kind, discord.Colour.light_grey())
         parts = []
         for index, chunk in enumerate(chunks):
             embed = discord.Embed(description=chunk or None, colour=colour)
             if index == 0:
-                if message.title:
-                    embed.title = _clip(message.title, TITLE_LIMIT)
-                for name, value in message.fields:
-                    embed.add_field(name=_clip(name, TITLE_LIMIT), value=_clip(value, FIELD_VALUE_LIMIT))
+                embed.title = title
+                for name, value in fields:
+                    embed.add_field(name=name, value=value)
             parts.append(Part(embeds=[embed]))
     parts[0].attachments = message.attachments
     parts[-1].buttons = message.buttons
     return parts
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut at line ends where possible."""
-    if len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].rstrip("\n"))
-        rest = rest[cut:].lstrip("\n")
-    if rest:
-        pieces.append(rest)
-    return pieces
 
 
 def button_style(button: Button) -> discord.ButtonStyle:

@@ -71,7 +71,9 @@ class SlackAdapter:
         self.client = client or build_web_client(settings, secrets.slack_bot_token or "", self._waited,
                                                  self.dispatcher.rate_limited)
         self.platform = SlackPlatform(self.client, pace=slack.channel_pace, reveal_broadcast=slack.reveal_broadcast,
-                                      dispatcher=self.dispatcher, on_pace_wait=self._waited)
+                                      dispatcher=self.dispatcher, on_pace_wait=self._waited,
+                                      admins=tuple(entry.partition(":")[2] for entry in settings.bot.admins
+                                                   if entry.startswith("slack:")))
         self.bolt: AsyncApp | None = None
         self.listeners: Listeners | None = None
         self._socket: AsyncSocketModeHandler | None = None

@@ -50,7 +50,7 @@ from bot.adapters.slack.packs import (
     submitted_form,
     trusted_file_url,
 )
-from bot.adapters.slack.platform import SlackPlatform
+from bot.adapters.slack.platform import CHANNEL_GONE, SlackPlatform
 from bot.adapters.slack.users import UserDirectory
 from bot.core.i18n import t
 from bot.core.messages import (
@@ -64,6 +64,7 @@ from bot.core.models import Actor, ChannelRef, UserRef
 from bot.core.packs import MAX_UPLOAD_BYTES, too_big, upload_problem
 from bot.core.ports import (
     ButtonPressed,
+    ChannelUnavailable,
     CommandInvoked,
     PackUploaded,
     PracticeAnswerSubmitted,
@@ -75,7 +76,6 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/interview"
 
-_NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Requests whose work (users.info, the core, the answer) runs at once; the rest have been
 # acknowledged and wait. Few, so that a burst of commands is acknowledged first.
 WORK_AT_ONCE = 10
@@ -373,8 +373,9 @@ class Listeners:
                     await self._respond(response_url, response.message)
                 else:
                     await self.platform.send_private(channel, user, response.message)
-            except SlackApiError as exc:
-                log.warning("could not answer %s in %s: %s", user.user, channel.key, exc.response.get("error"))
+            except (SlackApiError, ChannelUnavailable) as exc:
+                reason = exc.reason if isinstance(exc, ChannelUnavailable) else exc.response.get("error")
+                log.warning("could not answer %s in %s: %s", user.user, channel.key, reason)
                 if not response.private and response_url:
                     await self._respond(response_url, Message(text=self._failure(exc).message.text))
 
@@ -388,7 +389,9 @@ class Listeners:
 
     def _failure(self, exc: Exception) -> Response:
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-        if error in _NOT_IN_CHANNEL:
+        if isinstance(exc, ChannelUnavailable):
+            error = exc.reason
+        if error in CHANNEL_GONE:
             return Response(Message(text=t("slack.not_in_channel", self.core.settings.language, bot=self.bot_name)))
         log.error("handling a Slack request failed", exc_info=exc)
         return Response(Message(text=t("slack.failed", self.core.settings.language)))
