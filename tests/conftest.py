@@ -221,6 +221,13 @@ class ConsoleSession:
         await self.app.scheduler.reveal_overdue()
         return self.out.getvalue()[mark:]
 
+    async def tick_sweep(self) -> str:
+        """Run one sweep, as the scheduler's interval job would at the clock's time."""
+        assert self.app is not None
+        mark = len(self.out.getvalue())
+        await self.app.scheduler.sweep()
+        return self.out.getvalue()[mark:]
+
     async def restart(self) -> str:
         await self.close()
         return await self.start()

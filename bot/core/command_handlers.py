@@ -215,6 +215,8 @@ def _describe(core: Core, subscription: Subscription | None, language: str) -> s
         language,
         schedule=subscription.schedule.describe(),
         tags=t("schedule.tags_flag", language, tags=",".join(subscription.tags)) if subscription.tags else "",
-        paused=t("schedule.paused_flag", language) if subscription.paused else "",
+        paused=(t("schedule.paused_failing_flag", language, reason=subscription.paused_reason)
+                if subscription.paused and subscription.paused_reason
+                else t("schedule.paused_flag", language) if subscription.paused else ""),
         next=next_text,
     )

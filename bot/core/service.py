@@ -26,7 +26,7 @@ from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
 from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, command_name, parse_command
 from bot.core.i18n import t
-from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Response, private_reply
+from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Message, Response, private_reply
 from bot.core.learning import Learning
 from bot.core.metrics import Metrics, NullMetrics
 from bot.core.packs import PackManager, owner_of
@@ -44,6 +44,7 @@ from bot.core.models import (
 )
 from bot.core.study import StudySessions
 from bot.core.ports import (
+    AdminNotice,
     ButtonPressed,
     ChannelUnavailable,
     ChatPlatform,
@@ -625,4 +626,16 @@ class Core:
         """The bot paused a channel it cannot post in: no more jobs for it here (the other
         instances see the new revision), and its admins are told where that is possible."""
         self.timers.subscription_changed(subscription)
+        platform = self.platforms.get(subscription.channel.platform)
+        if not isinstance(platform, AdminNotice):
+            return
+        language = self.language_of(subscription)
+        message = Message(text=t("channel.paused_notice", language, channel=subscription.channel.channel,
+                                 reason=subscription.paused_reason or "?"),
+                          title=t("channel.paused_notice_title", language))
+        try:
+            if not await platform.tell_admins(subscription.channel, message):
+                log.warning("no admin of %s could be told that its schedule was paused", subscription.channel.key)
+        except Exception:  # noqa: BLE001 - the pause stands whether or not anyone was told
+            log.exception("could not tell the admins of %s that its schedule was paused", subscription.channel.key)
 
