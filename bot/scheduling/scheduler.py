@@ -168,7 +168,7 @@ class RoundScheduler:
         for subscription in changed:
             self.subscription_changed(subscription)
         if changed:
-            log.info("%s schedule(s) changed elsewhere; jobs updated", len(changed))
+            log.info("picked up %s schedule change(s) saved on this or another instance", len(changed))
         return len(changed)
 
     async def post_due(self) -> list[PostOutcome]:

@@ -295,10 +295,16 @@ class FakeSlack:
     async def wait_connected(self, timeout: float = 5.0) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
+    @property
+    def connections(self) -> int:
+        """Socket Mode connections open now (one per running instance)."""
+        return len(self._sockets)
+
     async def send(self, type_: str, payload: Json, *, retry_attempt: int | None = None,
-                   retry_reason: str | None = None, deadline: float = ACK_DEADLINE) -> Json:
-        """Push an envelope to the connected client; returns its ack, or raises AckTimeout
-        if none comes within Slack's 3 seconds."""
+                   retry_reason: str | None = None, deadline: float = ACK_DEADLINE, connection: int = -1) -> Json:
+        """Push an envelope to a connected client (the newest, unless ``connection`` picks
+        another by the order they connected: Slack picks one at random); returns its ack,
+        or raises AckTimeout if none comes within Slack's 3 seconds."""
         await self.wait_connected()
         envelope_id = str(uuid.uuid4())
         envelope: Json = {
@@ -312,7 +318,7 @@ class FakeSlack:
             envelope["retry_reason"] = retry_reason or "timeout"
         acked = asyncio.get_running_loop().create_future()
         self._acked[envelope_id] = acked
-        await self._sockets[-1].send_str(json.dumps(envelope))
+        await self._sockets[connection].send_str(json.dumps(envelope))
         try:
             return await asyncio.wait_for(acked, deadline)
         except TimeoutError:
@@ -327,6 +333,8 @@ class FakeSlack:
             await ws.close()
             return ws
         self._sockets.append(ws)
+        async with self._changed:  # ``wait_until`` may be waiting for a connection
+            self._changed.notify_all()
         await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
                                       "connection_info": {"app_id": "A0APP"},
                                       "debug_info": {"host": "fake-slack"}}))
@@ -342,6 +350,8 @@ class FakeSlack:
                     future.set_result(ack)
         finally:
             self._sockets.remove(ws)
+            async with self._changed:
+                self._changed.notify_all()
             if not self._sockets:
                 self._connected.clear()
         return ws
