@@ -199,6 +199,22 @@ def _check_text(name: str, stripped: str, rest: str) -> None:
         raise UsageError(usage, "the text holds control characters; type it again as plain text")
 
 
+def id_from(text: str) -> int | None:
+    """A round id carried by a button or form (only the bot wrote it, but a forged request
+    may carry anything): ASCII digits in range, else None."""
+    if not is_ascii_digits(text, len(str(MAX_ROUND_ID))):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROUND_ID else None
+
+
+def clean_answer(text: str) -> str:
+    """An answer that reached the bot without the command parser (a thread reply, a form):
+    control characters a database may refuse (PostgreSQL takes no NUL) become spaces, and a
+    text over ``MAX_ANSWER_LENGTH`` is cut there. Grading and storing read the same text."""
+    return _CONTROL.sub(" ", text[:MAX_ANSWER_LENGTH])
+
+
 def _answer_text(command: str, text: str) -> str:
     if len(text) > MAX_ANSWER_LENGTH:
         raise UsageError(command, f"your answer is {len(text):,} characters long; at most "

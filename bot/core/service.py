@@ -11,7 +11,7 @@ import logging
 import time as time_module
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -24,7 +24,15 @@ from bot.core.channel_health import ChannelHealth
 from bot.core.leases import Leases
 from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
-from bot.core.commands import ADMIN_COMMANDS, UnknownCommand, UsageError, command_name, parse_command
+from bot.core.commands import (
+    ADMIN_COMMANDS,
+    UnknownCommand,
+    UsageError,
+    clean_answer,
+    command_name,
+    id_from,
+    parse_command,
+)
 from bot.core.i18n import t
 from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW, Message, Response, private_reply
 from bot.core.learning import Learning
@@ -113,6 +121,10 @@ class ClaimedRound:
     subscription: Subscription | None
 
 
+# Events carrying an answer typed by a person, bounded in ``Core.handle``.
+_ANSWERS = (ThreadReplyCreated, ThreadReplyEdited, PrivateAnswerSubmitted, PracticeAnswerSubmitted)
+
+
 class _NoTimers:
     def subscription_changed(self, subscription: Subscription) -> None:
         pass
@@ -187,6 +199,8 @@ class Core:
             # A pack uploaded on another instance shows up within a second; a round's own
             # question is looked for at once when missing (``question``).
             await self.packs.refresh(max_age=1.0)
+            if isinstance(event, _ANSWERS):  # free text that no command parser bounded
+                event = replace(event, text=clean_answer(event.text))
             return await self._handlers[type(event)](event)
         except Exception:
             self.metrics.count("errors", where=type(event).__name__)
@@ -505,8 +519,11 @@ class Core:
         if question is None:
             return [private_reply(t("round.none_open", language))]
         result = self.grader.grade(question, event.text)
-        await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, True, result.covered,
-                                              result.score, self.clock.now()))
+        stored = await self._replies.submit(ReplyDraft(round_.id, event.actor, event.text, True, result.covered,
+                                                       result.score, self.clock.now()))
+        if stored is not None and stored.late:  # after the answer time, before a delayed reveal
+            self.metrics.count("replies", platform=event.channel.platform, kind="late")
+            return [private_reply(t("answer.saved_late", language, round_id=round_.id))]
         self.metrics.count("replies", platform=event.channel.platform, kind="private")
         text = t("answer.saved", language, round_id=round_.id, covered=len(result.covered),
                  total=len(question.key_points))
@@ -578,23 +595,25 @@ class Core:
         # payload), else a click in one channel could act on another's round.
         if event.action == ACTION_RATE:
             target, _, rating = event.value.rpartition(":")
-            if not rating.isdigit() or not 1 <= int(rating) <= 4:
+            if rating not in ("1", "2", "3", "4"):
                 return []
             if target.startswith("q:"):  # the caller's own practice question: no channel's
                 return await self.rate(event.channel, event.actor, int(rating), None, target[2:], language)
-            if not target.isdigit():
+            target_id = id_from(target)
+            if target_id is None:
                 return []
-            round_ = await self.repo.get_round(int(target))
+            round_ = await self.repo.get_round(target_id)
             if round_ is None or round_.channel != event.channel:
-                return [private_reply(t("rate.not_answered", language, round_id=int(target)))]
+                return [private_reply(t("rate.not_answered", language, round_id=target_id))]
             return await self.rate(event.channel, event.actor, int(rating), round_.id, None, language)
         if event.action != ACTION_REVEAL_NOW:
             return []
         if not self.is_admin(event.actor):
             return [private_reply(t("admin.only", language, command="reveal"))]
-        if not event.value.isdigit():
+        pressed_id = id_from(event.value)
+        if pressed_id is None:
             return []
-        round_ = await self.repo.get_round(int(event.value))
+        round_ = await self.repo.get_round(pressed_id)
         if round_ is None or round_.channel != event.channel:
             return [private_reply(t("round.none_open", language))]
         return await self.reveal_reply(round_.id, language)

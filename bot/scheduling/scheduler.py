@@ -353,7 +353,11 @@ class RoundScheduler:
 
     async def run_reveal(self, round_id: int) -> bool:
         with self._tracked():
-            return await self.core.reveal_round(round_id)
+            try:
+                return await self.core.reveal_round(round_id)
+            except Exception as exc:  # noqa: BLE001 - counted against its channel; the sweep tries again
+                log.warning("could not reveal round %s: %s; the sweep tries again", round_id, exc)
+                return False
 
     async def catch_up(self, subscriptions: list[Subscription] | None = None, *, quiet: bool = False) -> list[PostOutcome]:
         """Every subscribed channel's latest post, made if it was missed within the grace

@@ -113,3 +113,35 @@ async def test_unknown_command_words_do_not_grow_metrics(make_session) -> None:
     labels = {line.split('command="', 1)[1].split('"', 1)[0]
               for line in after.decode().splitlines() if line.startswith("interview_bot_command_seconds_count")}
     assert labels == {"help", "unknown"}
+
+
+async def test_answers_from_threads_and_forms_are_bounded_and_stored_on_every_database(
+    make_session, database_url
+) -> None:
+    from bot.core.commands import MAX_ANSWER_LENGTH
+    from bot.core.ports import PrivateAnswerSubmitted, ThreadReplyCreated
+
+    bot = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
+    await bot.say("/interview question")
+    round_ = await bot.core.repo.current_round(bot.app.console.channel)
+    actor = bot.app.console.actor
+    # A NUL (PostgreSQL stores none) and far more text than any answer needs.
+    await bot.core.handle(ThreadReplyCreated(round_.thread, actor, "m900", "早停\x00" + "x" * 50_000))
+    await bot.core.handle(PrivateAnswerSubmitted(bot.app.console.channel, actor, "正则化\x00" + "y" * 9_000))
+    replies = await bot.core.repo.replies_for_round(round_.id)
+    assert sorted(len(r.text) for r in replies) == [MAX_ANSWER_LENGTH, MAX_ANSWER_LENGTH]
+    assert all("\x00" not in r.text for r in replies)
+    assert {tuple(r.covered) for r in replies} == {("早停法",), ("正则化",)}
+
+
+async def test_buttons_carrying_odd_ids_are_ignored(make_session) -> None:
+    from bot.core.messages import ACTION_RATE, ACTION_REVEAL_NOW
+    from bot.core.ports import ButtonPressed
+
+    bot = await make_session()
+    await bot.say("/interview question")
+    channel, actor = bot.app.console.channel, bot.app.console.actor
+    for action, value in [(ACTION_REVEAL_NOW, "²"), (ACTION_REVEAL_NOW, "9" * 30), (ACTION_REVEAL_NOW, "0"),
+                          (ACTION_RATE, "1:²"), (ACTION_RATE, "²:3"), (ACTION_RATE, "9" * 30 + ":3")]:
+        assert await bot.core.handle(ButtonPressed(channel, actor, action, value)) == [], (action, value)
+    assert (await bot.core.repo.current_round(channel)).is_open

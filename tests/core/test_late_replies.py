@@ -151,3 +151,13 @@ async def test_a_study_scoreboard_leaves_out_answers_made_after_their_question_c
     # A reply in the session's thread after the end is stored with its last question, late.
     await bot.say(f"/as carol >{round_.id} {names[0]}")
     assert [r.late for r in await bot.core.repo.replies_for_round(round_.id)] == [False, True, True]
+
+
+async def test_a_private_answer_after_the_answer_time_is_told_it_is_late(make_session, clock) -> None:
+    bot = await make_session()
+    round_, question = await posted_question(bot)
+    clock.advance(round_.reveal_at - clock.now() + timedelta(seconds=5))  # due, not yet revealed
+    said = await bot.say(f"/interview answer {question.key_points[0].name}")
+    assert "came after its answer time" in said and "covers" not in said
+    [reply] = await bot.core.repo.replies_for_round(round_.id)
+    assert reply.late
