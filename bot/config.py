@@ -112,7 +112,7 @@ class ClusterSettings:
     """How instances sharing one database take over each other's work."""
 
     sweep_seconds: float = 20.0
-    lease_seconds: float = 60.0
+    lease_seconds: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,8 @@ class Repository(Protocol):
         """The subscriptions of those channels that have one, in one read."""
         ...
 
-    async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta) -> list[Round | None]:
+    async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta,
+                           owner: str | None = None) -> list[Round | None]:
         """Insert each claim as a POSTING round owned for ``lease``, all in one transaction;
         None in place of a claim whose channel already has a round for its
         ``scheduled_day`` (the exactly-once guard)."""
@@ -252,7 +253,8 @@ class Repository(Protocol):
         """Rounds claimed for posting whose claim ran out without a confirmed post."""
         ...
 
-    async def take_over_post(self, round_id: int, now: datetime, lease: timedelta) -> Round | None: ...
+    async def take_over_post(self, round_id: int, now: datetime, lease: timedelta,
+                             owner: str | None = None) -> Round | None: ...
 
     async def release_round(self, round_id: int) -> None:
         """Forget a claim whose platform post failed, so the post can be tried again."""
@@ -288,7 +290,8 @@ class Repository(Protocol):
         ...
 
     async def claim_reveals(
-        self, round_ids: Sequence[int], now: datetime, lease: timedelta, platforms: Iterable[str] | None = None
+        self, round_ids: Sequence[int], now: datetime, lease: timedelta, platforms: Iterable[str] | None = None,
+        owner: str | None = None,
     ) -> list[Round | None]:
         """Claim open rounds' reveals for ``lease``, in one transaction; None in place of
         a round not open, whose reveal another claimed and that claim is still live, or
@@ -302,7 +305,10 @@ class Repository(Protocol):
         """Open rounds whose reveal is due and held by no live claim (a dead instance's)."""
         ...
 
-    async def renew_claims(self, posts: Sequence[int], reveals: Sequence[int], until: datetime) -> None: ...
+    async def renew_claims(self, posts: Sequence[int], reveals: Sequence[int], until: datetime,
+                           owner: str | None = None) -> set[int]:
+        """Extend the claims ``owner`` still holds; the ids of those."""
+        ...
 
     async def release_reveal(self, round_id: int) -> None: ...
 
@@ -343,9 +349,11 @@ class Repository(Protocol):
 
     async def end_study(self, study_id: int, status: StudyStatus, now: datetime) -> bool: ...
 
-    async def claim_study_advance(self, study_id: int, now: datetime, until: datetime | None) -> bool:
-        """Take (or with None give up) the right to post a session's next question."""
+    async def claim_study_advance(self, study_id: int, now: datetime, until: datetime) -> bool:
+        """Take the right to post a session's next question until ``until``."""
         ...
+
+    async def release_study_advance(self, study_id: int, until: datetime) -> None: ...
 
     async def study_rounds(self, study_id: int) -> list[Round]: ...
 

@@ -36,10 +36,12 @@ class Recovery:
         it now; claimed longer ago than the grace window -> give it up."""
         core = self.core
         finished = []
-        for stale in await core.repo.stale_posts(core.clock.now()):
-            if stale.channel.platform not in core.platforms:
-                continue  # an instance that runs its platform finishes it
-            round_ = await core.repo.take_over_post(stale.id, core.clock.now(), core.leases.lease)
+        stale_posts = await core.repo.stale_posts(core.clock.now())
+        held = await core.repo.channels_held_off(core.clock.now()) if stale_posts else set()
+        for stale in stale_posts:
+            if stale.channel.platform not in core.platforms or stale.channel in held:
+                continue  # an instance that runs its platform finishes it; a failing channel waits
+            round_ = await core.repo.take_over_post(stale.id, core.clock.now(), core.leases.lease, core.leases.owner)
             if round_ is None:
                 continue  # another instance is on it, or it was confirmed meanwhile
             if core.clock.now() - round_.created_at > self.grace:
@@ -76,9 +78,12 @@ class Recovery:
             log.info("round %s was posted before the crash (%s); confirming it", round_.id, posted.message_id)
         else:
             schedule = core.schedule_of(subscription)
-            posted = await platform.post_message(
-                round_.channel, views.question_message(round_, question, language, schedule.timezone))
-            thread = None
+            message = views.question_message(round_, question, language, schedule.timezone)
+            study = await core.repo.get_study(round_.study_id) if round_.study_id is not None else None
+            if study is not None and study.thread is not None:  # a study question goes in its thread
+                posted, thread = await platform.reply_in_thread(study.thread, message), study.thread
+            else:
+                posted, thread = await platform.post_message(round_.channel, message), None
         if thread is None:
             thread = await platform.open_thread(posted, views.thread_name(question, language))
         confirmed = await core.confirm_post(round_.id, posted, thread)

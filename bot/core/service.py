@@ -21,7 +21,7 @@ from bot.content.model import Question
 from bot.core import views
 from bot.core.batching import Batch
 from bot.core.channel_health import ChannelHealth
-from bot.core.leases import Leases
+from bot.core.leases import ClaimLost, Leases
 from bot.core.clock import Clock
 from bot.core.command_handlers import run_command
 from bot.core.commands import (
@@ -76,7 +76,8 @@ log = logging.getLogger(__name__)
 
 # How long a claim (a post, a reveal) belongs to the instance that made it unless renewed:
 # when an instance dies, another takes its work over within about this long.
-DEFAULT_LEASE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(seconds=30)
+
 # Threads whose round is kept in memory (least recently answered first out): a few days of
 # rounds for thousands of channels, a few MB.
 THREADS_REMEMBERED = 20_000
@@ -159,7 +160,7 @@ class Core:
         self.study = StudySessions(self)
         self.packs = PackManager(self, bank.packs)
         self.recovery = Recovery(self, settings.post_grace)
-        self.leases = Leases(repository, clock, settings.lease)
+        self.leases = Leases(repository, clock, settings.lease, max_hold=settings.post_grace)
         self.health = ChannelHealth(repository, clock, on_paused=self._channel_paused)
         # Writes that come in bursts (a fan-out's confirmations, a busy thread's replies)
         # share transactions: group commit.
@@ -273,7 +274,7 @@ class Core:
             chosen.append((index, question))
             claims.append(RoundClaim(request.channel, question.id, cycle, request.scheduled_day,
                                      now + reveal_after, request.study_id))
-        claimed = await self.repo.claim_rounds(claims, now, self.leases.lease) if claims else []
+        claimed = await self.repo.claim_rounds(claims, now, self.leases.lease, self.leases.owner) if claims else []
         # Held (and renewed) until posted or given up in ``post_claimed``.
         self.leases.hold_posts([r.id for r in claimed if r is not None])
         results: list[ClaimedRound | None] = [None] * len(requests)
@@ -288,22 +289,31 @@ class Core:
 
     async def post_claimed(self, claimed: ClaimedRound, *, thread: ThreadRef | None = None,
                            title: str | None = None) -> Round:
-        """Make the claimed round's post and confirm it. A failed post gives the claim up,
-        so that the round can be tried again, and counts against its channel."""
+        """Make the claimed round's post and confirm it; a failure counts against the channel.
+        When the platform said the post cannot be made (``ChannelUnavailable``) the claim is
+        given up at once, so the round can be tried again. Any other failure (a timeout, a
+        5xx) may have left a post behind: the claim is left to run out, and the instance that
+        takes it over asks the platform for the post before making it again."""
         round_, question = claimed.round, claimed.question
         channel = round_.channel
-        language = self.language_of(claimed.subscription)
-        schedule = self.schedule_of(claimed.subscription)
-        message = views.question_message(round_, question, language, schedule.timezone, title=title)
+        sending = False
         try:
+            language = self.language_of(claimed.subscription)
+            schedule = self.schedule_of(claimed.subscription)
+            message = views.question_message(round_, question, language, schedule.timezone, title=title)
             platform = self.platforms[channel.platform]
+            self.leases.check(round_.id)  # taken over while queued: the other instance posts
+            sending = True
             if thread is not None:
                 posted = await platform.reply_in_thread(thread, message)
             else:
                 posted = await platform.post_message(channel, message)
         except Exception as exc:
             self.leases.let_go_post(round_.id)
-            await self.repo.release_round(round_.id)
+            if isinstance(exc, ClaimLost):
+                raise
+            if isinstance(exc, ChannelUnavailable) or not sending:
+                await self.repo.release_round(round_.id)
             await self.health.failed(channel, exc, f"the post of round {round_.id}")
             raise
         try:
@@ -344,7 +354,7 @@ class Core:
     async def _claim_reveals(self, round_ids: list[int]) -> list[Round | None]:
         # Only rounds of platforms connected here: another instance reveals the others.
         return await self.repo.claim_reveals(round_ids, self.clock.now(), self.leases.lease,
-                                             platforms=self.platforms)
+                                             platforms=self.platforms, owner=self.leases.owner)
 
     async def _finish_reveals(self, round_ids: list[int]) -> list[None]:
         await self.repo.finish_reveals(round_ids, self.clock.now())
@@ -358,12 +368,19 @@ class Core:
         if round_ is None:
             return False
         with self.leases.revealing(round_id):
+            sent: list[MessageRef] = []
             try:
-                posted = await self._post_reveal(round_)
+                posted = await self._post_reveal(round_, sent)
             except Exception as exc:
-                await self.repo.release_reveal(round_id)
                 await self.health.failed(round_.channel, exc, f"the reveal of round {round_id}")
-                raise
+                if not sent:
+                    await self.repo.release_reveal(round_id)
+                    raise
+                # The answer is out, the summary is not: posting both again would show the
+                # answer twice. The round is revealed; the summary is lost (logged).
+                log.error("the summary of round %s in %s could not be posted; the reveal stands",
+                          round_id, round_.channel.key, exc_info=exc)
+                posted = True
             await self._reveals_done.submit(round_id)
         if not posted:
             return False
@@ -372,9 +389,9 @@ class Core:
         await self.study.after_reveal(round_)
         return True
 
-    async def _post_reveal(self, round_: Round) -> bool:
-        """The reveal's two messages; False when the round's question is gone (nothing to
-        post: the reveal is closed all the same)."""
+    async def _post_reveal(self, round_: Round, sent: list[MessageRef]) -> bool:
+        """The reveal's two messages (each one made goes into ``sent``); False when the
+        round's question is gone (nothing to post: the reveal is closed all the same)."""
         platform = self.platforms[round_.channel.platform]  # claimed only when connected here
         question = await self.question(round_.question_id)
         if question is None:
@@ -392,9 +409,10 @@ class Core:
             views.reveal_message(round_, question, language),
             views.summary_message(round_, question, replies, language, hints),
         ):
+            self.leases.check(round_.id)
             if thread is not None:
                 try:
-                    await platform.reply_in_thread(thread, message)
+                    sent.append(await platform.reply_in_thread(thread, message))
                     continue
                 except ChannelUnavailable as exc:
                     # The thread is gone (deleted, locked) but the channel may not be:
@@ -402,7 +420,7 @@ class Core:
                     log.warning("the thread of round %s is unavailable (%s); revealing in the channel",
                                 round_.id, exc.reason)
                     thread = None
-            await platform.post_message(round_.channel, message)
+            sent.append(await platform.post_message(round_.channel, message))
         return True
 
     async def _read_back_missed_replies(self, round_: Round) -> None:

@@ -56,12 +56,13 @@ class StudySessions:
         the session's advance claim: whoever else tries at the same moment (the sweep of
         another instance) leaves it to this one."""
         core = self.core
-        if not await core.repo.claim_study_advance(study_id, core.clock.now(), core.leases.until()):
+        mine = core.leases.until()
+        if not await core.repo.claim_study_advance(study_id, core.clock.now(), mine):
             return None
         try:
             return await self._post_next(study_id)
         finally:
-            await core.repo.claim_study_advance(study_id, core.clock.now(), None)
+            await core.repo.release_study_advance(study_id, mine)
 
     async def _post_next(self, study_id: int) -> Round | None:
         study = await self.core.repo.get_study(study_id)

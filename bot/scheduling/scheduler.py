@@ -78,15 +78,20 @@ def latest_occurrence(schedule: Schedule, now: datetime) -> datetime | None:
     return latest
 
 
-# Outcomes after which a channel's post for that day needs no more looks.
+# Outcomes after which a channel's post for that day needs no more looks. "in-progress" (a
+# claim still being posted, here or elsewhere) is not one: the post may yet fail.
 _SETTLED = frozenset({"posted", "already-posted", "missed", "no-question"})
+
+
+def _taken(round_: Round) -> str:
+    return "in-progress" if round_.status is RoundStatus.POSTING else "already-posted"
 
 
 @dataclass(frozen=True)
 class PostOutcome:
     channel: ChannelRef
     day: date | None
-    outcome: str  # posted | already-posted | missed | none-due | paused | no-question | elsewhere | failed
+    outcome: str  # posted | already-posted | in-progress | missed | none-due | paused | no-question | elsewhere | failed
     round_id: int | None = None
 
 
@@ -330,7 +335,7 @@ class RoundScheduler:
         for index, (channel, subscription, day, latest) in due.items():
             found = existing.get((channel, day))
             if found is not None:
-                planned[index] = PostOutcome(channel, day, "already-posted", found.id)
+                planned[index] = PostOutcome(channel, day, _taken(found), found.id)
             elif now - latest > self.grace:
                 log.warning("skipping the %s post for %s: it was due at %s, more than %s ago",
                             day, channel.key, latest.isoformat(), self.grace)
@@ -346,7 +351,7 @@ class RoundScheduler:
             if claim is not None:
                 planned[index] = claim
             elif (channel, day) in taken:
-                planned[index] = PostOutcome(channel, day, "already-posted", taken[(channel, day)].id)
+                planned[index] = PostOutcome(channel, day, _taken(taken[(channel, day)]), taken[(channel, day)].id)
             else:
                 planned[index] = PostOutcome(channel, day, "no-question")
         return planned
@@ -400,9 +405,12 @@ class RoundScheduler:
         """At start: reveal every open round whose time has come; schedule the others."""
         now = self.clock.now()
         due = []
+        held = await self.core.repo.channels_held_off(now)  # failed in this start already
         for round_ in await self.core.repo.open_rounds():
             if round_.channel.platform not in self.core.platforms:
                 continue  # revealed by an instance that runs its platform
+            if round_.reveal_at <= now and round_.channel in held:
+                continue  # the sweep tries it once the channel's back-off has passed
             if round_.reveal_at <= now:
                 due.append(round_)
             else:

@@ -114,19 +114,24 @@ class PracticeLedger:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def claim_study_advance(self, study_id: int, now: datetime, until: datetime | None) -> bool:
-        """Take (``until`` a time) or give up (None) the right to post a running session's
-        next question; True when taken. Two instances, or a reveal and a sweep, never both
-        post the next one."""
+    async def claim_study_advance(self, study_id: int, now: datetime, until: datetime) -> bool:
+        """Take the right to post a running session's next question until ``until``; True
+        when taken. Two instances, or a reveal and a sweep, never both post the next one."""
         async with self._sessions.begin() as session:
-            conditions = [StudySessionRow.id == study_id]
-            if until is not None:
-                conditions += [StudySessionRow.status == StudyStatus.RUNNING.value,
-                               or_(StudySessionRow.advance_claimed_until.is_(None),
-                                   StudySessionRow.advance_claimed_until < now)]
             result = await session.execute(
-                update(StudySessionRow).where(*conditions).values(advance_claimed_until=until))
+                update(StudySessionRow).where(
+                    StudySessionRow.id == study_id, StudySessionRow.status == StudyStatus.RUNNING.value,
+                    or_(StudySessionRow.advance_claimed_until.is_(None), StudySessionRow.advance_claimed_until < now),
+                ).values(advance_claimed_until=until))
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_study_advance(self, study_id: int, until: datetime) -> None:
+        """Give the claim taken with ``until`` back, unless it ran out and another took it."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(StudySessionRow).where(StudySessionRow.id == study_id,
+                                              StudySessionRow.advance_claimed_until == until)
+                .values(advance_claimed_until=None))
 
     async def study_rounds(self, study_id: int) -> list[Round]:
         return await self._rounds(RoundRow.study_id == study_id)

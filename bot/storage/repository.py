@@ -163,8 +163,8 @@ class SqlRepository(PracticeLedger, PackLedger):
             updated_at=now,
         )
         async with self._sessions.begin() as session:
+            values["revision"] = await self._next_revision(session)  # first: one lock order for every writer
             channel_id = await self._channel_id(session, subscription.channel, now)
-            values["revision"] = await self._next_revision(session)
             existing = await session.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id))
             if existing is None:
                 session.add(SubscriptionRow(channel_id=channel_id, **values))
@@ -212,17 +212,20 @@ class SqlRepository(PracticeLedger, PackLedger):
     ) -> int:
         """Hold the channel off after a failure: ``backoff[n-1]`` after the n-th permanent
         failure in a row (the last step repeats), ``backoff[0]`` after one that may pass by
-        itself, which does not count. Returns the permanent failures in a row."""
+        itself, which does not count. Failures while the channel is already held off (other
+        rounds of it failing in the same sweep, say) do not count either: a channel earns
+        one count per back-off. Returns the permanent failures in a row."""
         async with self._sessions.begin() as session:
             channel_id = await self._channel_id(session, channel, now)
-            failures = int(await session.scalar(
-                update(ChannelRow).where(ChannelRow.id == channel_id)
-                .values(failures=ChannelRow.failures + (1 if permanent else 0), last_failure=reason[:64])
-                .returning(ChannelRow.failures)) or 0)
-            wait = backoff[max(0, min(failures if permanent else 1, len(backoff)) - 1)]
-            await session.execute(update(ChannelRow).where(ChannelRow.id == channel_id)
-                                  .values(retry_at=now + wait))
-        return failures
+            row = await session.scalar(select(ChannelRow).where(ChannelRow.id == channel_id).with_for_update())
+            assert row is not None
+            if row.retry_at is not None and row.retry_at > now:
+                return row.failures
+            if permanent:
+                row.failures += 1
+            wait = backoff[max(0, min(row.failures if permanent else 1, len(backoff)) - 1)]
+            row.last_failure, row.retry_at = reason[:64], now + wait
+            return row.failures
 
     async def channels_held_off(self, now: datetime) -> set[ChannelRef]:
         """Channels backing off after a failure: not to be tried before their time."""
@@ -235,6 +238,8 @@ class SqlRepository(PracticeLedger, PackLedger):
         open rounds (their reveals cannot be posted either). Returns the paused
         subscription, or None when the channel has none (or it was paused already)."""
         async with self._sessions.begin() as session:
+            # The counter first, as every schedule write takes it: one lock order, no deadlock.
+            revision = await self._next_revision(session)
             channel_id = await self._channel_id(session, channel, now)
             await session.execute(
                 update(RoundRow).where(RoundRow.channel_id == channel_id, RoundRow.status.in_(_OPEN))
@@ -242,8 +247,7 @@ class SqlRepository(PracticeLedger, PackLedger):
             row = await session.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id))
             if row is None or row.paused:
                 return None
-            row.paused, row.paused_reason, row.updated_at = True, reason[:64], now
-            row.revision = await self._next_revision(session)
+            row.paused, row.paused_reason, row.updated_at, row.revision = True, reason[:64], now, revision
             await session.flush()
             return subscription_record(row, channel)
 
@@ -280,7 +284,8 @@ class SqlRepository(PracticeLedger, PackLedger):
         claim = RoundClaim(channel, question_id, cycle, scheduled_day, reveal_at, study_id)
         return (await self.claim_rounds([claim], now, lease))[0]
 
-    async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta) -> list[Round | None]:
+    async def claim_rounds(self, claims: Sequence[RoundClaim], now: datetime, lease: timedelta,
+                           owner: str | None = None) -> list[Round | None]:
         """Insert every claim as a POSTING round owned for ``lease``, in one transaction;
         None in place of a claim whose channel already has a round for its day (or that
         repeats an earlier claim of the same batch)."""
@@ -291,7 +296,8 @@ class SqlRepository(PracticeLedger, PackLedger):
                     channel_ids[claim.channel] = await self._channel_id(session, claim.channel, now)
             rows = [dict(channel_id=channel_ids[c.channel], question_id=c.question_id, cycle=c.cycle,
                          scheduled_day=c.scheduled_day, status=RoundStatus.POSTING.value, created_at=now,
-                         reveal_at=c.reveal_at, study_id=c.study_id, post_claimed_until=now + lease)
+                         reveal_at=c.reveal_at, study_id=c.study_id, post_claimed_until=now + lease,
+                         claimed_by=owner)
                     for c in claims]
             ids = await _insert_new(session, RoundRow, rows, ("channel_id", "scheduled_day"))
         return [
@@ -305,14 +311,15 @@ class SqlRepository(PracticeLedger, PackLedger):
         """Rounds claimed for posting whose claim ran out without a confirmed post."""
         return await self._rounds(RoundRow.status == RoundStatus.POSTING.value, RoundRow.post_claimed_until < now)
 
-    async def take_over_post(self, round_id: int, now: datetime, lease: timedelta) -> Round | None:
+    async def take_over_post(self, round_id: int, now: datetime, lease: timedelta,
+                             owner: str | None = None) -> Round | None:
         """Claim an abandoned post for this instance; None if another took it or it was confirmed."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(RoundRow)
                 .where(RoundRow.id == round_id, RoundRow.status == RoundStatus.POSTING.value,
                        RoundRow.post_claimed_until < now)
-                .values(post_claimed_until=now + lease)
+                .values(post_claimed_until=now + lease, claimed_by=owner)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
@@ -434,7 +441,8 @@ class SqlRepository(PracticeLedger, PackLedger):
         return (await self.claim_reveals([round_id], now, lease))[0]
 
     async def claim_reveals(
-        self, round_ids: Sequence[int], now: datetime, lease: timedelta, platforms: Iterable[str] | None = None
+        self, round_ids: Sequence[int], now: datetime, lease: timedelta, platforms: Iterable[str] | None = None,
+        owner: str | None = None,
     ) -> list[Round | None]:
         """Claim the reveals of open rounds for ``lease``, in one transaction; None in
         place of a round not open, claimed by another whose claim is still live, named
@@ -449,7 +457,7 @@ class SqlRepository(PracticeLedger, PackLedger):
                 select(ChannelRow.id).where(ChannelRow.platform.in_(list(platforms)))))
         async with self._sessions.begin() as session:
             claimed = set(await session.scalars(
-                update(RoundRow).where(*claimable).values(reveal_claimed_until=now + lease)
+                update(RoundRow).where(*claimable).values(reveal_claimed_until=now + lease, claimed_by=owner)
                 .returning(RoundRow.id)
             ))
             rows = await session.execute(
@@ -471,18 +479,24 @@ class SqlRepository(PracticeLedger, PackLedger):
             limit=limit,
         )
 
-    async def renew_claims(self, posts: Sequence[int], reveals: Sequence[int], until: datetime) -> None:
-        """Keep this instance's claims alive while it works on them: a post still waiting
-        for the platform's rate limit, a reveal being posted."""
+    async def renew_claims(self, posts: Sequence[int], reveals: Sequence[int], until: datetime,
+                           owner: str | None = None) -> set[int]:
+        """Keep this instance's claims alive while it works on them (a post still waiting
+        for the platform's rate limit, a reveal being posted); returns the ids it still
+        holds. One missing was taken over (its lease ran out first) or finished."""
+        kept: set[int] = set()
+        mine = [RoundRow.claimed_by == owner] if owner is not None else []
         async with self._sessions.begin() as session:
             if posts:
-                await session.execute(
-                    update(RoundRow).where(RoundRow.id.in_(set(posts)), RoundRow.status == RoundStatus.POSTING.value)
-                    .values(post_claimed_until=until))
+                kept.update(await session.scalars(
+                    update(RoundRow).where(RoundRow.id.in_(set(posts)), RoundRow.status == RoundStatus.POSTING.value,
+                                           *mine)
+                    .values(post_claimed_until=until).returning(RoundRow.id)))
             if reveals:
-                await session.execute(
-                    update(RoundRow).where(RoundRow.id.in_(set(reveals)), RoundRow.status == _POSTED)
-                    .values(reveal_claimed_until=until))
+                kept.update(await session.scalars(
+                    update(RoundRow).where(RoundRow.id.in_(set(reveals)), RoundRow.status == _POSTED, *mine)
+                    .values(reveal_claimed_until=until).returning(RoundRow.id)))
+        return kept
 
     async def release_reveal(self, round_id: int) -> None:
         """Give a reveal claim up (its post failed), so it can be tried again at once."""

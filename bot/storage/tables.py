@@ -119,6 +119,9 @@ class RoundRow(Base):
     # While POSTING: until when the claiming instance owns the post; after it, another may
     # take the post over (after checking the platform for a post that did go out).
     post_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The instance holding the round's current claim (its post, then its reveal): a claim
+    # renewed or confirmed only by its holder, so an instance that lost it learns so.
+    claimed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     study_id: Mapped[int | None] = mapped_column(
         ForeignKey("study_sessions.id", ondelete="SET NULL"), nullable=True, index=True

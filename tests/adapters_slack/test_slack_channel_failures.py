@@ -83,3 +83,35 @@ async def test_a_scheduled_post_in_a_removed_channel_is_retried_by_the_sweep_onc
     round_ = await bot.core.repo.round_for_day(gone, MONDAY_0930.date())
     assert round_ is not None and round_.is_open
     assert len(bot.fake.with_metadata(gone.channel, "interview_round")) == 1
+
+
+async def test_a_reveal_whose_summary_fails_after_the_answer_went_out_is_not_posted_twice(
+    make_slack_bot, clock
+) -> None:
+    import asyncio
+
+    bot = await make_slack_bot()
+    round_ = await bot.post_round()
+    clock.advance(timedelta(hours=7))
+    gate = bot.fake.hold_after("chat.postMessage")
+    revealing = asyncio.ensure_future(bot.app.scheduler.reveal_due())
+    await bot.fake.wait_until(lambda: bot.fake.held >= 1, timeout=5, what="the answer posted")
+    bot.fake.remove_channel(bot.CHANNEL, "not_in_channel")  # then the bot loses the channel
+    gate.set()
+    await revealing
+    assert (await bot.core.repo.get_round(round_.id)).status is RoundStatus.REVEALED
+    del bot.fake.removed[bot.CHANNEL]
+    clock.advance(timedelta(hours=1))
+    await bot.app.scheduler.sweep()
+    assert len(bot.fake.with_metadata(bot.CHANNEL, "interview_reveal")) == 1
+
+
+async def test_several_rounds_failing_in_one_sweep_count_once_against_their_channel(make_slack_bot, clock) -> None:
+    bot = await make_slack_bot()
+    rounds = [await bot.post_round() for _ in range(3)]
+    bot.fake.remove_channel(bot.CHANNEL, "is_archived")
+    clock.advance(timedelta(hours=7))
+    await bot.app.scheduler.sweep()
+    assert not (await bot.core.repo.get_subscription(bot.channel) or Subscription(bot.channel, None)).paused
+    assert [(await bot.core.repo.get_round(r.id)).status for r in rounds] == [RoundStatus.OPEN] * 3
+    assert await bot.core.repo.channels_held_off(clock.now()) == {bot.channel}

@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
+from bot.core.leases import ClaimLost
 from bot.core.models import RoundStatus
-from bot.core.service import RoundRequest
+from bot.core.service import ClaimedRound, RoundRequest
 
 UTC = timezone.utc
 MONDAY_0800 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -71,7 +74,7 @@ async def test_a_post_claim_is_kept_while_renewed_and_taken_over_once_its_owner_
     assert claimed is not None
     for _ in range(4):  # four lease-thirds: longer than a lease in all
         clock.advance(one.core.leases.renew_every)
-        assert await one.app.scheduler.renew_leases() is None
+        assert await one.core.leases.renew() == 1
         assert POSTED not in await two.tick_sweep()
     assert (await two.core.repo.get_round(claimed.round.id)).status is RoundStatus.POSTING
 
@@ -113,3 +116,35 @@ async def test_instances_started_together_on_a_new_postgresql_database_all_come_
     sessions = await asyncio.gather(*(make_session(INTERVIEW_BOT_STORAGE__URL=postgres_url) for _ in range(4)))
     assert all(s.app is not None for s in sessions)
     assert len(await sessions[0].core.repo.list_subscriptions()) == 1
+
+
+async def test_an_instance_that_stalled_past_its_lease_leaves_the_post_to_the_one_that_took_it_over(
+    make_session, clock, database_url
+) -> None:
+    clock.set(MONDAY_0800)
+    one, two = await two_instances(make_session, database_url)
+    channel = one.app.console.channel
+    [claimed] = await one.core.claim_rounds([RoundRequest(channel, None)])
+    clock.advance(one.core.leases.lease + timedelta(seconds=1))  # one stalls: no renewal in time
+    assert (await two.tick_sweep()).count(POSTED) == 1  # two takes the post over and makes it
+    assert await one.core.leases.renew() == 0  # one wakes up: its claim is gone
+    with pytest.raises(ClaimLost):
+        await one.core.post_claimed(claimed)
+    assert POSTED not in one.out.getvalue()
+
+
+async def test_a_post_that_fails_after_a_sweep_saw_it_in_progress_is_made_by_a_later_sweep(
+    make_session, clock, database_url
+) -> None:
+    clock.set(MONDAY_0800)
+    one, two = await two_instances(make_session, database_url)
+    channel = one.app.console.channel
+    await one.say("/interview schedule set 08:00 UTC daily")
+    await two.app.scheduler.refresh_schedules()
+    # One claims the day's post; while it is queued, two's sweep sees it in progress.
+    [plan] = await one.app.scheduler._plan([(channel, await one.core.repo.get_subscription(channel))])
+    assert isinstance(plan, ClaimedRound)
+    assert [o.outcome for o in await two.app.scheduler.post_due()] == ["in-progress"]
+    # One dies before posting; once its lease runs out a sweep makes the post.
+    clock.advance(one.core.leases.lease + timedelta(seconds=1))
+    assert (await two.tick_sweep()).count(QUESTION) == 1

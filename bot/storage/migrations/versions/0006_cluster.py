@@ -37,9 +37,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_channels_retry_at'), ['retry_at'], unique=False)
     with op.batch_alter_table('study_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('advance_claimed_until', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_by', sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.drop_column('claimed_by')
     with op.batch_alter_table('study_sessions', schema=None) as batch_op:
         batch_op.drop_column('advance_claimed_until')
     with op.batch_alter_table('channels', schema=None) as batch_op:
