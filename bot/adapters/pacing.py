@@ -133,6 +133,8 @@ GRANT_SECONDS = 0.1
 #: How fast a clock estimate from a short round trip gives way to one from a longer round
 #: trip (seconds of round trip per second of age): clocks drift by far less.
 CLOCK_AGING = 0.001
+#: How many intervals after its slot a request may still go (more: it asks again).
+LATE_SLOTS = 2
 #: Seconds between two warnings that the store does not answer.
 STORE_WARNING_EVERY = 60.0
 
@@ -177,6 +179,7 @@ class SharedLimiter:
         self._budgets: dict[str, _Budget] = {}
         self.grants = 0  # round trips to the store
         self.failures = 0  # round trips that failed: those requests went on local pacing alone
+        self.late = 0  # slots given up because their request woke too late for them
         self._warned_at = -math.inf
         # The store's clock less this process's monotonic one, as best known: (offset,
         # the round trip it was measured in, when).
@@ -198,16 +201,22 @@ class SharedLimiter:
         """Wait for ``cost`` slots of ``key``'s budget, in turn; the seconds that took."""
         budget = self._budget(key)
         started = self._monotonic()
-        budget.waiting += 1
-        try:
-            async with budget.turn:
-                due = await self._assign(key, budget, cost)
-        finally:
-            budget.waiting -= 1
-        wait = due - self._monotonic()
-        if wait > 0:
-            await self._sleep(wait)
-        return self._monotonic() - started
+        while True:
+            budget.waiting += 1
+            try:
+                async with budget.turn:
+                    due = await self._assign(key, budget, cost)
+            finally:
+                budget.waiting -= 1
+            wait = due - self._monotonic()
+            if wait > 0:
+                await self._sleep(wait)
+            # Woken well after its slot (the event loop was busy): going now would spend a
+            # slot that is past, on top of the current ones, and after a stall every late
+            # request of every instance would go at once. Such a slot is given up.
+            if self._monotonic() - due <= budget.tolerance + LATE_SLOTS * budget.interval:
+                return self._monotonic() - started
+            self.late += 1
 
     def take(self, key: str, cost: int = 1) -> None:
         """Use ``cost`` slots now, without waiting (an answer a person is waiting for): the

@@ -203,3 +203,23 @@ async def test_a_budget_must_be_configured_before_use() -> None:
             limiter.configure("slack:T1:writes", 0)
     finally:
         await limiter.store.close()
+
+
+async def test_a_request_woken_well_after_its_slot_asks_again_instead_of_going_late(
+    two_stores: tuple[BudgetStore, BudgetStore],
+) -> None:
+    key = a_key()
+    now = [1000.0]
+    late = [0.5]  # the first wake-up comes half a second late, as after a stalled event loop
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds + late.pop() if late else seconds
+        await asyncio.sleep(0)
+
+    limiter = SharedLimiter(two_stores[0], monotonic=lambda: now[0], sleep=sleep)
+    limiter.configure(key, 10.0)
+    limiter.take(key)  # so that the first request's slot is the second one: it has to sleep
+
+    await limiter.acquire(key)
+
+    assert limiter.late == 1 and limiter.grants == 2  # the late slot given up, a new one granted
