@@ -10,7 +10,8 @@ requests a day's post takes (one a channel on Slack, the message and its thread 
 over the rate limit. Settings as in bench/slack_fanout.py and bench/discord_fanout.py.
 
 Run from the repository root: `python bench/two_instance_fanout.py --postgres
-postgresql://postgres@127.0.0.1:5432/test` (Slack, 1,000 channels, 50 ms, 200/s, 3 runs).
+postgresql://postgres@127.0.0.1:5432/test` (Slack, 1,000 channels, 50 ms, 200/s, 3 runs);
+`--redis redis://127.0.0.1:6379/0` adds the budget shared in Redis as a third scenario.
 Loopback only; each scenario is cut off after --timeout seconds.
 """
 
@@ -45,7 +46,6 @@ from bot.core.schedule import Schedule
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 
-BACKENDS = ("database", "local")
 
 
 @dataclass
@@ -70,6 +70,10 @@ class Platform:
 
     def adapter(self, app: App, settings: Settings) -> Any:
         raise NotImplementedError
+
+    @property
+    def secrets(self) -> Secrets:
+        return Secrets(redis_url=self.args.redis)
 
     def add_channels(self, prefix: str) -> list[ChannelRef]:
         raise NotImplementedError
@@ -132,7 +136,7 @@ def with_backend(settings: Settings, backend: str) -> Settings:
 async def instance(platform: Platform, database_url: str, backend: str) -> AsyncIterator[App]:
     """One bot: the app and its adapter, started, as `interview-bot run` starts them."""
     settings = platform.settings(database_url, backend)
-    app = await build_app(settings)
+    app = await build_app(settings, secrets=platform.secrets)
     adapter = platform.adapter(app, settings)
     try:
         await adapter.start()
@@ -146,7 +150,7 @@ async def two_instances(platform: Platform, args: argparse.Namespace, backend: s
     with tempfile.TemporaryDirectory() as workdir:
         async with database(Path(workdir), args.postgres) as database_url, AsyncExitStack() as stack:
             apps = [await stack.enter_async_context(instance(platform, database_url, backend)) for _ in range(2)]
-            channels = platform.add_channels(backend[0].upper())
+            channels = platform.add_channels(backend[:2].upper())
             now = datetime.now(UTC)
             schedule = Schedule(clock_time(now.hour, now.minute), "UTC", frozenset(range(7)))
             for channel in channels:
@@ -195,7 +199,11 @@ async def one_run(args: argparse.Namespace) -> dict[str, Result]:
             stack.push_async_callback(fake.close)
         # Latency from the start, so start-up pays it too, as it would.
         platform.fake.latency = args.latency
-        return {backend: await two_instances(platform, args, backend) for backend in BACKENDS}
+        return {backend: await two_instances(platform, args, backend) for backend in backends(args)}
+
+
+def backends(args: argparse.Namespace) -> tuple[str, ...]:
+    return ("database", "redis", "local") if args.redis else ("database", "local")
 
 
 def main() -> None:
@@ -211,6 +219,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds after which a scenario is cut off")
     parser.add_argument("--postgres", metavar="ADMIN_URL", required=True,
                         help="the PostgreSQL server both instances share (postgresql://postgres@127.0.0.1:5432/test)")
+    parser.add_argument("--redis", metavar="URL", help="also share the budget in this Redis "
+                        "(redis://127.0.0.1:6379/0), as a third scenario")
     args = parser.parse_args()
     logging.getLogger("discord.http").setLevel(logging.ERROR)  # a warning per 429: counted instead
 
@@ -230,7 +240,7 @@ def main() -> None:
           f"bound {needed} / {args.limit:.0f} = {bound:.2f} s; PostgreSQL; medians of {args.runs} runs\n")
     print("| rate budget | wall time (s) | × bound | 429s | posted | failed | posts per instance | grants |")
     print("|---|---:|---:|---:|---:|---:|---|---:|")
-    for backend in BACKENDS:
+    for backend in backends(args):
         def median(attribute: str, backend: str = backend) -> float:
             return statistics.median(getattr(r[backend], attribute) for r in runs)
         wall = median("wall")
@@ -239,7 +249,7 @@ def main() -> None:
               f" | {median('failed'):.0f} | {split} | {median('grants'):.0f} |")
     print("\n| rate budget | per run: wall time (s) / × bound / 429s |")
     print("|---|---|")
-    for backend in BACKENDS:
+    for backend in backends(args):
         cells = "; ".join(f"{r[backend].wall:.2f} / {r[backend].wall / bound:.2f} / {r[backend].rate_limited}"
                           for r in runs)
         print(f"| {backend} | {cells} |")
