@@ -133,8 +133,12 @@ GRANT_SECONDS = 0.1
 #: How fast a clock estimate from a short round trip gives way to one from a longer round
 #: trip (seconds of round trip per second of age): clocks drift by far less.
 CLOCK_AGING = 0.001
-#: How many intervals after its slot a request may still go (more: it asks again).
+#: How many intervals after its slot a request may still go (more: it asks again, once).
 LATE_SLOTS = 2
+#: Seconds a grant may take before the store counts as unreachable (a request must not hang
+#: on a Redis or a database that does not answer), and for how long it is then left alone.
+STORE_TIMEOUT = 2.0
+STORE_RETRY_AFTER = 10.0
 #: Seconds between two warnings that the store does not answer.
 STORE_WARNING_EVERY = 60.0
 
@@ -181,6 +185,7 @@ class SharedLimiter:
         self.failures = 0  # round trips that failed: those requests went on local pacing alone
         self.late = 0  # slots given up because their request woke too late for them
         self._warned_at = -math.inf
+        self._down_until = -math.inf
         # The store's clock less this process's monotonic one, as best known: (offset,
         # the round trip it was measured in, when).
         self._clock: tuple[float, float, float] | None = None
@@ -201,7 +206,7 @@ class SharedLimiter:
         """Wait for ``cost`` slots of ``key``'s budget, in turn; the seconds that took."""
         budget = self._budget(key)
         started = self._monotonic()
-        while True:
+        for attempt in (1, 2):
             budget.waiting += 1
             try:
                 async with budget.turn:
@@ -213,10 +218,13 @@ class SharedLimiter:
                 await self._sleep(wait)
             # Woken well after its slot (the event loop was busy): going now would spend a
             # slot that is past, on top of the current ones, and after a stall every late
-            # request of every instance would go at once. Such a slot is given up.
-            if self._monotonic() - due <= budget.tolerance + LATE_SLOTS * budget.interval:
-                return self._monotonic() - started
+            # request of every instance would go at once. Such a slot is given up, once: the
+            # new ones are spread out at the rate, and a loop that is always late must not
+            # keep a request from ever going.
+            if attempt == 2 or self._monotonic() - due <= budget.tolerance + LATE_SLOTS * budget.interval:
+                break
             self.late += 1
+        return self._monotonic() - started
 
     def take(self, key: str, cost: int = 1) -> None:
         """Use ``cost`` slots now, without waiting (an answer a person is waiting for): the
@@ -244,13 +252,17 @@ class SharedLimiter:
         while budget.slots and budget.slots[0] < stale:
             budget.slots.popleft()
         need = budget.debt + cost
+        if len(budget.slots) < need and now < self._down_until:
+            return now
         while len(budget.slots) < need:
             short = need - len(budget.slots)
             count = max(short, min(budget.cap, max(short + budget.waiting - 1, len(budget.recent))))
             sent = self._monotonic()
             hold = max(0.0, budget.held_until - sent)
             try:
-                start, store_now = await self.store.reserve(key, count, budget.interval, budget.tolerance, hold)
+                async with asyncio.timeout(STORE_TIMEOUT):
+                    start, store_now = await self.store.reserve(key, count, budget.interval, budget.tolerance,
+                                                                hold)
             except Exception as exc:  # noqa: BLE001 - the store is down: pace locally, do not fail the post
                 self._store_failed(key, exc)
                 return now
@@ -281,10 +293,13 @@ class SharedLimiter:
         return offset
 
     def _store_failed(self, key: str, exc: Exception) -> None:
-        """A request whose grant failed goes on with the adapter's own pacing only (the
-        instances may then overdraw the budget together, and a 429 pauses them): better
-        than failing a daily post because Redis or the database hiccuped."""
+        """A request whose grant failed or timed out goes on with the adapter's own pacing
+        only, and so do the requests of the next ``STORE_RETRY_AFTER`` seconds without asking
+        the store (the instances may then overdraw the budget together, and a 429 pauses
+        them): better than failing or stalling a daily post because Redis or the database
+        does not answer."""
         self.failures += 1
+        self._down_until = self._monotonic() + STORE_RETRY_AFTER
         if self._monotonic() - self._warned_at >= STORE_WARNING_EVERY:
             self._warned_at = self._monotonic()
             log.warning("the shared rate budget %s cannot be reached (%s); pacing this instance alone",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters import pacing
 from bot.adapters.pacing import BudgetStore, SharedLimiter
 from bot.storage.db import migrate, open_engine
 from bot.storage.limiter import DatabaseBudgets
@@ -189,9 +190,37 @@ async def test_an_unreachable_store_leaves_the_instance_to_its_own_pacing(caplog
     finally:
         await store.close()
 
-    assert limiter.failures == 3 and limiter.grants == 0 and sleep.waits == []
-    warnings = [r for r in caplog.records if "cannot be reached" in r.getMessage()]
-    assert len(warnings) == 1  # once a minute, not once a request
+    # The first request found the store down; the next ones did not ask it again.
+    assert limiter.failures == 1 and limiter.grants == 0 and sleep.waits == []
+    assert len([r for r in caplog.records if "cannot be reached" in r.getMessage()]) == 1
+
+
+async def test_a_store_that_never_answers_does_not_hold_requests_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    done, closed = asyncio.Event(), asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1 << 16)  # takes the request, never answers
+        await done.wait()
+        writer.close()
+        await writer.wait_closed()
+        closed.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setattr(pacing, "STORE_TIMEOUT", 0.2)
+    store = RedisBudgets(f"redis://127.0.0.1:{port}/0")
+    limiter = SharedLimiter(store)
+    limiter.configure("slack:T1:writes", 10.0)
+    try:
+        waited = await limiter.acquire("slack:T1:writes")
+    finally:
+        await store.close()
+        done.set()
+        await asyncio.wait_for(closed.wait(), 5)
+        server.close()
+        await server.wait_closed()
+
+    assert limiter.failures == 1 and waited < 1.0
 
 
 async def test_a_budget_must_be_configured_before_use() -> None:
