@@ -73,7 +73,7 @@ class SlackAdapter:
                                      max_concurrency=slack.max_concurrency, on_wait=self._waited)
         self._owns_client = client is None
         self.client = client or build_web_client(settings, secrets.slack_bot_token or "", self._waited,
-                                                 self.dispatcher.rate_limited)
+                                                 self.dispatcher.rate_limited, self.dispatcher.retry_turn)
         self.platform = SlackPlatform(self.client, pace=slack.channel_pace, reveal_broadcast=slack.reveal_broadcast,
                                       dispatcher=self.dispatcher, on_pace_wait=self._waited)
         self.bolt: AsyncApp | None = None

@@ -89,6 +89,15 @@ class Dispatcher:
         finally:
             self.in_flight -= 1
 
+    async def retry_turn(self, method: str) -> float:
+        """A turn for sending ``method`` again after a 429 (in the slot the first attempt
+        holds): the request takes its place in the budgets as a new one would."""
+        if method not in self._methods:
+            return 0.0
+        bucket = self.bucket_for(method)
+        waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
+        return waited + await bucket.acquire()
+
     def rate_limited(self, method: str, retry_after: float) -> None:
         """Slack answered ``method`` with 429: nothing more goes to its bucket until
         Retry-After has passed, instead of every queued request earning a 429 of its own.
