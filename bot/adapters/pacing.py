@@ -133,8 +133,10 @@ GRANT_SECONDS = 0.1
 #: How fast a clock estimate from a short round trip gives way to one from a longer round
 #: trip (seconds of round trip per second of age): clocks drift by far less.
 CLOCK_AGING = 0.001
-#: How many intervals after its slot a request may still go (more: it asks again, once).
+#: How many intervals after its slot a request may still go (more: it asks again), and how
+#: many slots it may give up that way before it goes however late.
 LATE_SLOTS = 2
+LATE_ATTEMPTS = 10
 #: Seconds a grant may take before the store counts as unreachable (a request must not hang
 #: on a Redis or a database that does not answer), and for how long it is then left alone.
 STORE_TIMEOUT = 2.0
@@ -206,7 +208,7 @@ class SharedLimiter:
         """Wait for ``cost`` slots of ``key``'s budget, in turn; the seconds that took."""
         budget = self._budget(key)
         started = self._monotonic()
-        for attempt in (1, 2):
+        for attempt in range(1, LATE_ATTEMPTS + 1):
             budget.waiting += 1
             try:
                 async with budget.turn:
@@ -218,10 +220,11 @@ class SharedLimiter:
                 await self._sleep(wait)
             # Woken well after its slot (the event loop was busy): going now would spend a
             # slot that is past, on top of the current ones, and after a stall every late
-            # request of every instance would go at once. Such a slot is given up, once: the
-            # new ones are spread out at the rate, and a loop that is always late must not
-            # keep a request from ever going.
-            if attempt == 2 or self._monotonic() - due <= budget.tolerance + LATE_SLOTS * budget.interval:
+            # request of every instance would go at once. Such a slot is given up for a new
+            # one (a new stall while catching up makes them late again, so more than once),
+            # but not without end: a loop that is always late must not keep a request from
+            # ever going.
+            if attempt == LATE_ATTEMPTS or self._monotonic() - due <= budget.tolerance + LATE_SLOTS * budget.interval:
                 break
             self.late += 1
         return self._monotonic() - started
