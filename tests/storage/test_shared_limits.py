@@ -252,3 +252,22 @@ async def test_a_request_woken_well_after_its_slot_asks_again_instead_of_going_l
     await limiter.acquire(key)
 
     assert limiter.late == 1 and limiter.grants == 2  # the late slot given up, a new one granted
+
+
+async def test_a_loop_that_is_always_late_cannot_keep_a_request_from_going(
+    two_stores: tuple[BudgetStore, BudgetStore],
+) -> None:
+    key = a_key()
+    now = [1000.0]
+
+    async def always_late(seconds: float) -> None:
+        now[0] += seconds + 1.0
+        await asyncio.sleep(0)
+
+    limiter = SharedLimiter(two_stores[0], monotonic=lambda: now[0], sleep=always_late)
+    limiter.configure(key, 10.0)
+    limiter.take(key)
+
+    await limiter.acquire(key)
+
+    assert limiter.late == pacing.LATE_ATTEMPTS - 1
