@@ -45,6 +45,7 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(max_concurrency)
         self._on_wait = on_wait
         self._methods: set[str] = set()
+        self._paced: set[str] = set()  # methods sent in turn (not only ``urgent``)
         self._shared: RateLimiter | None = None
         self._keys: dict[TokenBucket, str] = {}
         self.in_flight = 0
@@ -73,6 +74,7 @@ class Dispatcher:
             if self._shared is not None:
                 self._shared.take(self._keys[bucket])
             return await self._call(call, kwargs)
+        self._paced.add(method)
         async with self._slots:
             # The shared turn first: there the requests queued in this process ask together,
             # so a grant covers many of them.
@@ -91,8 +93,9 @@ class Dispatcher:
 
     async def retry_turn(self, method: str) -> float:
         """A turn for sending ``method`` again after a 429 (in the slot the first attempt
-        holds): the request takes its place in the budgets as a new one would."""
-        if method not in self._methods:
+        holds): the request takes its place in the budgets as a new one would. Methods only
+        sent ``urgent`` (someone is waiting) go again at once, as they went the first time."""
+        if method not in self._paced:
             return 0.0
         bucket = self.bucket_for(method)
         waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
