@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters import AdapterSetupError
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
-from bot.config import Secrets, Settings
+from bot.adapters.pacing import BudgetStore, SharedLimiter
+from bot.config import ConfigError, Secrets, Settings
 from bot.content.loader import Bank, OwnedPack, load_bank, load_pack_text
 from bot.content.matching import KeywordGrader
 from bot.core.clock import Clock, SystemClock
@@ -31,6 +32,7 @@ from bot.core.service import Core, CoreSettings
 from bot.ops import OpsServer, PrometheusMetrics
 from bot.scheduling.scheduler import PostOutcome, RoundScheduler
 from bot.storage.db import migrate, open_engine, session_factory
+from bot.storage.limiter import DatabaseBudgets
 from bot.storage.repository import SqlRepository
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,9 @@ class App:
     scheduler: RoundScheduler
     metrics: PrometheusMetrics
     console: ConsoleAdapter | None = None
+    #: The platforms' global rate budgets when shared between instances; None: each
+    #: adapter paces only its own process.
+    limiter: SharedLimiter | None = None
     ops: OpsServer | None = None
     started: list[PostOutcome] = field(default_factory=list)
 
@@ -74,6 +79,8 @@ class App:
         if self.ops is not None:
             await self.ops.stop()
         self.scheduler.shutdown()
+        if self.limiter is not None:
+            await self.limiter.store.close()
         await self.engine.dispose()
 
 
@@ -83,10 +90,16 @@ async def build_app(
     clock: Clock | None = None,
     console_out: TextIO | None = None,
     bank: Bank | None = None,
+    secrets: Secrets | None = None,
 ) -> App:
     """Build every part; raises ``ContentErrors`` before touching the database when a
-    pack is broken, so the bot never runs on a half-loaded bank."""
+    pack is broken, so the bot never runs on a half-loaded bank (and ``ConfigError`` when
+    the Redis rate limit has no REDIS_URL)."""
     bank = bank if bank is not None else load_bank(list(settings.content.paths))
+    backend = settings.limits.backend_for(settings.storage.url)
+    if backend == "redis" and not (secrets and secrets.redis_url):
+        raise ConfigError("limits.backend = redis needs REDIS_URL in the environment "
+                          "(or REDIS_URL_FILE, or /run/secrets/redis_url)")
     clock = clock or SystemClock()
     engine = open_engine(settings.storage.url, echo=settings.storage.echo)
     await migrate(engine)
@@ -116,7 +129,21 @@ async def build_app(
         console = ConsoleAdapter(core, console_out, channel=settings.console.channel, user=settings.console.user,
                                  charts_dir=settings.practice.charts_dir)
     return App(settings=settings, bank=bank, engine=engine, core=core, scheduler=scheduler, metrics=metrics,
-               console=console)
+               console=console, limiter=_limiter(backend, engine, secrets))
+
+
+def _limiter(backend: str, engine: AsyncEngine, secrets: Secrets | None) -> SharedLimiter | None:
+    store: BudgetStore
+    if backend == "database":
+        store = DatabaseBudgets(engine)
+    elif backend == "redis":
+        from bot.storage.redis_limiter import RedisBudgets
+
+        assert secrets is not None and secrets.redis_url
+        store = RedisBudgets(secrets.redis_url)
+    else:
+        return None
+    return SharedLimiter(store)
 
 
 async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, *, clock: Clock | None = None) -> int:
@@ -152,17 +179,21 @@ async def run(settings: Settings, secrets: Secrets, stdin: TextIO = sys.stdin, s
         return await run_console(settings, stdin, stdout)
     stop = asyncio.Event()
     with _stop_on_signals(stop.set):  # from the first moment: a stop during start-up is kept
-        app = await build_app(settings)
+        try:
+            app = await build_app(settings, secrets=secrets)
+        except ConfigError as exc:
+            log.error("%s", exc)
+            return 2
         adapters: list[PlatformAdapter] = []
         try:
             if secrets.has_slack:
                 from bot.adapters.slack import SlackAdapter
 
-                adapters.append(SlackAdapter(app.core, settings, secrets))
+                adapters.append(SlackAdapter(app.core, settings, secrets, limiter=app.limiter))
             if secrets.has_discord:
                 from bot.adapters.discord import DiscordAdapter
 
-                adapters.append(DiscordAdapter(app.core, settings, secrets))
+                adapters.append(DiscordAdapter(app.core, settings, secrets, limiter=app.limiter))
             for adapter in adapters:  # before the scheduler, so catch-up posts find their platform
                 await adapter.start()
             await app.start()

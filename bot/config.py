@@ -30,7 +30,7 @@ from bot.core.schedule import (
 
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 ENV_PREFIX = "INTERVIEW_BOT_"
-SECRET_ENV_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+SECRET_ENV_VARS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "REDIS_URL")
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 PLATFORMS = ("console", "slack", "discord")
 # The same bounds as the chat commands' (bot.core.commands MAX_STUDY_COUNT and
@@ -163,6 +163,21 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """Where the platforms' global rate budgets live: ``local`` (each process its own),
+    ``database`` (a row per budget in the ledger's database, shared by every instance on
+    it) or ``redis`` (REDIS_URL). ``auto``: ``database`` on PostgreSQL, else ``local``."""
+
+    backend: str = "auto"
+
+    def backend_for(self, storage_url: str) -> str:
+        if self.backend != "auto":
+            return self.backend
+        scheme = storage_url.partition("://")[0].split("+", 1)[0].lower()
+        return "database" if scheme in ("postgresql", "postgres") else "local"
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -175,6 +190,7 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
 
 
 # --- value parsers: take a TOML value or an environment string, raise ValueError -----------
@@ -472,6 +488,9 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "shard_count": _Key("shard_count", _shard_count),
         "shard_ids": _Key("shard_ids", _shard_ids),
     },
+    "limits": {
+        "backend": _Key("backend", _choice("auto", "local", "database", "redis")),
+    },
 }
 
 #: The TOML keys of every section, e.g. ``SETTING_KEYS["schedule"] == ("time", "timezone", ...)``.
@@ -606,6 +625,7 @@ class Secrets:
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
+    redis_url: str | None = None  # for [limits] backend = "redis"; may hold a password
 
     def __repr__(self) -> str:
         shown = ", ".join(

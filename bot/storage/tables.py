@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import (
     Boolean,
     Date,
+    Double,
     DateTime,
     Float,
     ForeignKey,
@@ -275,3 +276,14 @@ class DisabledPackRow(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
     pack_id: Mapped[str] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RateBudgetRow(Base):
+    """A platform rate budget that every instance on this database draws from (see
+    ``bot.storage.limiter``): the time, in epoch seconds on the database's clock, from which
+    its next request may go."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    available_at: Mapped[float] = mapped_column(Double())

@@ -44,7 +44,7 @@ class DiscordBot:
     async def start(self) -> None:
         self.app = await build_app(self.settings, clock=self.clock)
         self.adapter = DiscordAdapter(self.app.core, self.settings, Secrets(discord_token=self.fake.token),
-                                      guild_ready_timeout=0.05)
+                                      guild_ready_timeout=0.05, limiter=self.app.limiter)
         await self.adapter.start()
         await self.app.start(paused_jobs=True)
 

@@ -197,7 +197,7 @@ async def make_slack_bot(
         secrets = Secrets(slack_bot_token=fake_slack.bot_token, slack_app_token=fake_slack.app_token,
                           slack_signing_secret=SIGNING_SECRET)
         app = await build_app(settings, clock=clock)
-        adapter = SlackAdapter(app.core, settings, secrets)
+        adapter = SlackAdapter(app.core, settings, secrets, limiter=app.limiter)
         bot = SlackBot(app, adapter, fake_slack, transport)
         started.append(bot)
         await adapter.start()

@@ -155,6 +155,23 @@ async def test_a_429_pauses_every_queued_post_until_its_retry_after(make_slack_b
     assert all(len(bot.fake.posted(c.channel)) == 1 for c in targets)
 
 
+async def test_posts_refused_with_429_go_again_in_turn_at_the_rate_not_all_at_once(make_slack_bot) -> None:
+    bot = await make_slack_bot(INTERVIEW_BOT_SLACK__REQUESTS_PER_SECOND="10")
+    bot.fake.fail_next("chat.postMessage", status=429, retry_after=1, times=2)  # the burst of 2
+    targets = channels(bot, 5)
+
+    await asyncio.gather(*(bot.adapter.platform.post_message(c, Message(text="hi")) for c in targets))
+
+    times = sorted(c.at for c in bot.fake.calls_to("chat.postMessage"))
+    assert len(times) == 7  # five posts and the retries of the first two
+    # After Retry-After the two retries queue with the three posts still waiting: one every
+    # tenth of a second, where retries sent as soon as their wait ended would go together.
+    after = times[2:]
+    assert after[0] - times[0] >= 0.95
+    assert all(b - a >= 0.09 for a, b in zip(after, after[1:])), after
+    assert all(len(bot.fake.posted(c.channel)) == 1 for c in targets)
+
+
 async def test_no_more_requests_are_in_flight_than_max_concurrency(make_slack_bot) -> None:
     bot = await make_slack_bot(INTERVIEW_BOT_SLACK__MAX_CONCURRENCY="3")
     bot.fake.latency = 0.05

@@ -29,7 +29,8 @@ from bot.adapters.discord.components import send_kwargs, view_for
 from bot.adapters.discord.errors import CANNOT_DM_USER, channel_trouble
 from bot.adapters.discord.history import BackfillRuns, RoundHistory
 from bot.adapters.discord.render import Part, render
-from bot.adapters.discord.transport import RebasedWebhookAdapter
+from bot.adapters.discord.transport import RebasedWebhookAdapter, global_budget_key
+from bot.adapters.pacing import RateLimiter
 from bot.config import Secrets, Settings
 from bot.core.i18n import t
 from bot.core.messages import Message, MessageKind
@@ -65,11 +66,13 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         """``guild_ready_timeout``: how long discord.py waits for more GUILD_CREATE events
         after READY before it reports ready (tests lower it). ``ready_timeout``: how long
         ``start`` waits for that; by default a minute plus 10 s per shard this process
-        runs (discord.py identifies shards 5 s apart)."""
+        runs (discord.py identifies shards 5 s apart). ``limiter``: the rate budgets shared
+        with other instances (else this process paces only itself)."""
         if not secrets.discord_token:
             raise DiscordSetupError("DISCORD_TOKEN is not set")
         self.core = core
@@ -78,6 +81,8 @@ class DiscordAdapter:
         shards = len(settings.discord.shard_ids) or settings.discord.shard_count or 1
         self.ready_timeout = ready_timeout if ready_timeout is not None else 60.0 + 10.0 * shards
         self.bot: InterviewBotBase = build_bot(core, settings, self, guild_ready_timeout=guild_ready_timeout)
+        if limiter is not None:
+            self.bot.pacer.share(limiter, global_budget_key(secrets.discord_token))
         self.history = RoundHistory(self.bot)
         self.backfills = BackfillRuns(self._backfill)
         self._runner: asyncio.Task[None] | None = None

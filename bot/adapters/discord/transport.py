@@ -11,6 +11,9 @@ adapter (used for interaction callbacks and followups) installed only in the bot
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
 import logging
 import math
 import time
@@ -24,6 +27,8 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
+
+from bot.adapters.pacing import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,10 @@ class RequestPacer:
 
     Together they keep the server's count within ``rate`` in every second as long as
     transport delays vary by less than ``MARGIN / 2`` (50 ms).
+
+    ``share`` adds a turn in a budget shared with the other instances on the same token,
+    before these two rules: the budget is spaced like this pacer, so every instance
+    together keeps the same pace as one alone.
     """
 
     MARGIN = 0.1
@@ -74,8 +83,18 @@ class RequestPacer:
         self._turn = asyncio.Lock()  # FIFO: waiters leave in the order they came
         self._recent: deque[float] = deque()  # departure times within the cap window
         self._slot = -math.inf  # when the next request may leave by the schedule
+        self._shared: tuple[RateLimiter, str] | None = None
+
+    def share(self, limiter: RateLimiter, key: str) -> None:
+        limiter.configure(key, 1.0 / self.interval)
+        self._shared = (limiter, key)
 
     async def wait(self) -> None:
+        if self._shared is not None:
+            # Before the local turn: requests queued in this process ask for the shared
+            # budget together, so one grant covers many of them.
+            limiter, key = self._shared
+            await limiter.acquire(key)
         async with self._turn:
             waited = False
             while True:
@@ -94,6 +113,20 @@ class RequestPacer:
             # its slot unless it left more than half an interval late.
             start = max(self._slot, now - self.interval / 2) if waited else now
             self._slot = start + self.interval
+
+
+def global_budget_key(token: str) -> str:
+    """``discord:<bot id>:global``, the key of the budget every process using ``token``
+    shares (Discord's global limit is per bot). A bot token starts with the bot's id in
+    base64; a token that does not is named by a short hash instead (never by itself)."""
+    head = token.split(".", 1)[0]
+    try:
+        bot_id = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        bot_id = ""
+    if not bot_id.isdigit():
+        bot_id = "sha256-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    return f"discord:{bot_id}:global"
 
 
 def pacing_trace(pacer: RequestPacer, api_base_url: str) -> aiohttp.TraceConfig:

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import AdapterSetupError
+from bot.adapters.pacing import RateLimiter
 from bot.adapters.slack.app import build_bolt_app, build_web_client, open_session, retry_handlers
 from bot.adapters.slack.dispatch import Dispatcher
 from bot.adapters.slack.events import BotIdentity
@@ -55,8 +56,11 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, core: Core, settings: Settings, secrets: Secrets, *,
-                 client: AsyncWebClient | None = None) -> None:
+                 client: AsyncWebClient | None = None, limiter: RateLimiter | None = None) -> None:
+        """``limiter``: the rate budgets shared with other instances (else this process
+        paces only itself)."""
         self.core = core
+        self._limiter = limiter
         self.settings = settings
         self.mode = slack_mode(settings, secrets)
         missing = secrets.missing_for_slack(self.mode)
@@ -69,7 +73,7 @@ class SlackAdapter:
                                      max_concurrency=slack.max_concurrency, on_wait=self._waited)
         self._owns_client = client is None
         self.client = client or build_web_client(settings, secrets.slack_bot_token or "", self._waited,
-                                                 self.dispatcher.rate_limited)
+                                                 self.dispatcher.rate_limited, self.dispatcher.retry_turn)
         self.platform = SlackPlatform(self.client, pace=slack.channel_pace, reveal_broadcast=slack.reveal_broadcast,
                                       dispatcher=self.dispatcher, on_pace_wait=self._waited,
                                       admins=tuple(entry.partition(":")[2] for entry in settings.bot.admins
@@ -107,6 +111,9 @@ class SlackAdapter:
                 raise SlackSetupError(f"cannot reach Slack at {self.settings.slack.api_base_url}: {exc}") from None
             raise
         me = BotIdentity(user_id=identity.get("user_id"), bot_id=identity.get("bot_id"))
+        if self._limiter is not None:
+            # Slack's limits are per workspace and app: the team names the shared budgets.
+            self.dispatcher.share(self._limiter, str(identity.get("team_id") or "unknown"))
         users = UserDirectory(
             self.client, self.core.clock, timedelta(seconds=self.settings.slack.admin_cache_seconds),
             frozenset(self.settings.bot.admins),

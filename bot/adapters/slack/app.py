@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 from aiohttp import (
@@ -45,6 +45,7 @@ UNSAFE_TO_REPEAT = frozenset({
 
 WaitReport = Callable[[float], None]
 RateLimitReport = Callable[[str, float], None]
+RetryTurn = Callable[[str], Awaitable[object]]
 
 
 def api_method(url: str) -> str:
@@ -54,13 +55,16 @@ def api_method(url: str) -> str:
 
 class _RateLimitRetryHandler(AsyncRetryHandler):
     """429: wait for Retry-After (read whole; slack_sdk's own handler reads only its first
-    digit), first telling the dispatcher so that nothing else is sent meanwhile."""
+    digit), first telling the dispatcher so that nothing else is sent meanwhile, then for a
+    turn at the dispatcher's rate (``retry_turn``): retries that all went at once when
+    Retry-After ended would earn 429s of their own, round after round."""
 
     def __init__(self, max_retry_count: int, on_wait: WaitReport | None,
-                 on_rate_limited: RateLimitReport | None) -> None:
+                 on_rate_limited: RateLimitReport | None, retry_turn: RetryTurn | None = None) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self._on_wait = on_wait
         self._on_rate_limited = on_rate_limited
+        self._retry_turn = retry_turn
 
     async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
                                response: HttpResponse | None = None, error: Exception | None = None) -> bool:
@@ -75,6 +79,8 @@ class _RateLimitRetryHandler(AsyncRetryHandler):
         # A little jitter so that clients told the same Retry-After do not return as one.
         waited = seconds + random.uniform(0.0, 0.05 + seconds / 10)
         await asyncio.sleep(waited)
+        if self._retry_turn is not None:
+            await self._retry_turn(api_method(request.url))
         if self._on_wait is not None:
             self._on_wait(waited)
         state.increment_current_attempt()
@@ -110,22 +116,24 @@ class _ConnectionRetryHandler(AsyncConnectionErrorRetryHandler):
 
 
 def retry_handlers(on_rate_limit_wait: WaitReport | None = None,
-                   on_rate_limited: RateLimitReport | None = None) -> list[AsyncRetryHandler]:
+                   on_rate_limited: RateLimitReport | None = None,
+                   retry_turn: RetryTurn | None = None) -> list[AsyncRetryHandler]:
     return [
-        _RateLimitRetryHandler(RETRIES, on_rate_limit_wait, on_rate_limited),
+        _RateLimitRetryHandler(RETRIES, on_rate_limit_wait, on_rate_limited, retry_turn),
         AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
         _ConnectionRetryHandler(RETRIES),
     ]
 
 
 def build_web_client(settings: Settings, token: str, on_rate_limit_wait: WaitReport | None = None,
-                     on_rate_limited: RateLimitReport | None = None) -> AsyncWebClient:
+                     on_rate_limited: RateLimitReport | None = None,
+                     retry_turn: RetryTurn | None = None) -> AsyncWebClient:
     """slack_sdk's retry handlers are off by default (only connection errors): turn them on."""
     return AsyncWebClient(
         token=token,
         base_url=settings.slack.api_base_url,
         timeout=max(1, round(settings.slack.request_timeout)),
-        retry_handlers=retry_handlers(on_rate_limit_wait, on_rate_limited),
+        retry_handlers=retry_handlers(on_rate_limit_wait, on_rate_limited, retry_turn),
         logger=logging.getLogger("bot.adapters.slack.web"),
     )
 

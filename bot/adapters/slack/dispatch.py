@@ -2,6 +2,10 @@
 limits. One per adapter: a token bucket for writes (``[slack] requests_per_second``), one for
 history reads (``history_requests_per_minute``), at most ``max_concurrency`` requests in
 flight, and a 429's Retry-After pausing the whole bucket. Per-channel pacing is ``ChannelPacer``'s.
+
+With a shared ``RateLimiter`` (several instances on one workspace's token) each request
+first takes its turn in the workspace's shared budget, then in the local bucket, which then
+only smooths what this process sends.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.adapters.pacing import TokenBucket
+from bot.adapters.pacing import RateLimiter, TokenBucket
 
 # Slack's Tier 3 methods the adapter reads threads and channels with. Everything else sent
 # through the dispatcher counts as a write.
@@ -41,7 +45,18 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(max_concurrency)
         self._on_wait = on_wait
         self._methods: set[str] = set()
+        self._paced: set[str] = set()  # methods sent in turn (not only ``urgent``)
+        self._shared: RateLimiter | None = None
+        self._keys: dict[TokenBucket, str] = {}
         self.in_flight = 0
+
+    def share(self, limiter: RateLimiter, team_id: str) -> None:
+        """Draw writes and history reads from ``team_id``'s budgets in ``limiter`` too, at
+        the same rates: what every instance on this workspace's token sends together."""
+        self._shared = limiter
+        self._keys = {self.writes: f"slack:{team_id}:writes", self.reads: f"slack:{team_id}:reads"}
+        for bucket, key in self._keys.items():
+            limiter.configure(key, bucket.rate, bucket.burst)
 
     def bucket_for(self, method: str) -> TokenBucket:
         return self.reads if method in READ_METHODS else self.writes
@@ -53,11 +68,18 @@ class Dispatcher:
         ``urgent`` (an answer a person is waiting for) goes past both queues but still uses
         up a token, so a fan-out queued before it slows down by one request instead."""
         self._methods.add(method)
+        bucket = self.bucket_for(method)
         if urgent:
-            self.bucket_for(method).take()
+            bucket.take()
+            if self._shared is not None:
+                self._shared.take(self._keys[bucket])
             return await self._call(call, kwargs)
+        self._paced.add(method)
         async with self._slots:
-            waited = await self.bucket_for(method).acquire()
+            # The shared turn first: there the requests queued in this process ask together,
+            # so a grant covers many of them.
+            waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
+            waited += await bucket.acquire()
             if waited and self._on_wait is not None:
                 self._on_wait(waited)
             return await self._call(call, kwargs)
@@ -69,9 +91,22 @@ class Dispatcher:
         finally:
             self.in_flight -= 1
 
+    async def retry_turn(self, method: str) -> float:
+        """A turn for sending ``method`` again after a 429 (in the slot the first attempt
+        holds): the request takes its place in the budgets as a new one would. Methods only
+        sent ``urgent`` (someone is waiting) go again at once, as they went the first time."""
+        if method not in self._paced:
+            return 0.0
+        bucket = self.bucket_for(method)
+        waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
+        return waited + await bucket.acquire()
+
     def rate_limited(self, method: str, retry_after: float) -> None:
         """Slack answered ``method`` with 429: nothing more goes to its bucket until
         Retry-After has passed, instead of every queued request earning a 429 of its own.
         Methods the dispatcher does not send (users.info, views.open) have limits of their own."""
         if method in self._methods:
-            self.bucket_for(method).hold(retry_after)
+            bucket = self.bucket_for(method)
+            bucket.hold(retry_after)
+            if self._shared is not None:
+                self._shared.hold(self._keys[bucket], retry_after)
