@@ -141,12 +141,14 @@ async def test_two_limiters_fanning_out_1000_requests_keep_the_rate_in_few_round
     # A grant is at most a tenth of a second of the rate (20 slots): a few more than 50 in all.
     assert 50 <= grants <= 120, grants
     assert all(limiter.failures == 0 for limiter in limiters)
-    # 1,000 slots at 200/s span five seconds; no second holds more than 200 of them (and
-    # the round trip's way back may put one grant a little late: at most a slot or two).
+    # 1,000 slots at 200/s span five seconds; no second holds more than 200 of them, give or
+    # take what the two instances' clock mappings disagree by (each is read off a round trip
+    # to the store, a few milliseconds on a busy machine: a few slots). Without the shared
+    # store the two would put about 400 in a second.
     due.sort()
     assert due[-1] - due[0] >= (1000 - 1) / rate - 0.05
     busiest = max(bisect_left(due, t + 1.0) - i for i, t in enumerate(due))
-    assert busiest <= rate + 2
+    assert busiest <= rate * 1.03, busiest
 
 
 async def test_requests_sent_without_waiting_are_paid_for_by_the_next_grant(
