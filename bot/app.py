@@ -78,6 +78,9 @@ class App:
     async def close(self) -> None:
         if self.ops is not None:
             await self.ops.stop()
+        # Jobs still running hold database connections: let them finish (briefly) before
+        # the engine goes, so none is left to the garbage collector half-open.
+        await self.scheduler.drain(5.0)
         self.scheduler.shutdown()
         if self.limiter is not None:
             await self.limiter.store.close()

@@ -207,7 +207,7 @@ class RoundScheduler:
         True when all finished in time."""
         if self.scheduler.running:
             self.scheduler.pause()
-        pending = {task for task in self._in_flight if not task.done()}
+        pending = {task for task in self._in_flight if not task.done() and task is not asyncio.current_task()}
         if not pending:
             return True
         _done, still = await asyncio.wait(pending, timeout=timeout)

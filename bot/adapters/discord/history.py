@@ -160,8 +160,12 @@ class BackfillRuns:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self._done >= runs), timeout)
 
-    async def cancel(self) -> None:
+    async def cancel(self, grace: float = 2.0) -> None:
+        """Stop: a run in progress gets ``grace`` seconds to finish (cancelled in the middle
+        of a database call, a connection may be left behind unclosed), then is cancelled."""
         task, self._task = self._task, None
         if task is not None:
+            self._again = False
+            await asyncio.wait({task}, timeout=grace)
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
