@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters import AdapterSetupError
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
 from bot.config import Secrets, Settings
-from bot.content.loader import Bank, OwnedPack, load_bank, load_pack_text
+from bot.content.loader import SHIPPED_LANGUAGES, Bank, OwnedPack, load_bank, load_pack_text
 from bot.content.matching import KeywordGrader
 from bot.core.clock import Clock, SystemClock
 from bot.core.models import Subscription
@@ -86,7 +86,7 @@ async def build_app(
 ) -> App:
     """Build every part; raises ``ContentErrors`` before touching the database when a
     pack is broken, so the bot never runs on a half-loaded bank."""
-    bank = bank if bank is not None else load_bank(list(settings.content.paths))
+    bank = bank if bank is not None else load_bank(list(settings.content.paths), SHIPPED_LANGUAGES)
     clock = clock or SystemClock()
     engine = open_engine(settings.storage.url, echo=settings.storage.echo)
     await migrate(engine)

@@ -18,7 +18,7 @@ from typing import TextIO
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, import_markdown, slugify
 from bot.content.lint import check_paths
-from bot.content.loader import Bank, OwnedPack, load_pack_text, local_id
+from bot.content.loader import SHIPPED_LANGUAGES, Bank, OwnedPack, load_pack_text, local_id
 from bot.content.matching import Grader, KeywordGrader
 from bot.content.model import Question
 
@@ -38,9 +38,15 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     importer.add_argument("--pack-id", metavar="ID", help="pack id (default: file stem)")
     importer.add_argument("--title", metavar="T", help="pack title (default: file stem)")
 
-    lint = commands.add_parser("lint", help="check packs and report every error with its line")
+    lint = commands.add_parser("lint", help="check packs and report every error with its line",
+                               description="Check packs as the bot checks the packs it ships: every text in "
+                                           f"{' and '.join(SHIPPED_LANGUAGES)} unless a pack declares its "
+                                           "`languages:`, every key point found in its answer, no "
+                                           "near-duplicate questions.")
     lint.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="pack files or directories "
                                                                           "(default: the configured packs)")
+    lint.add_argument("--any-language", action="store_true",
+                      help="require no language, as for a pack uploaded from chat")
 
     listing = commands.add_parser("list", help="one line per question: id, difficulty, tags, title")
     listing.add_argument("--tag", action="append", default=[], metavar="TAG", help="only questions with this tag")
@@ -74,7 +80,7 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
     if command == "import":
         return _import(args, out, err)
     if command == "lint":
-        return _lint(list(args.paths) or pack_paths, out, err)
+        return _lint(list(args.paths) or pack_paths, out, err, () if args.any_language else SHIPPED_LANGUAGES)
     bank = _load(pack_paths, err)
     if bank is None:
         return 1
@@ -127,8 +133,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _lint(paths: list[Path], out: TextIO, err: TextIO) -> int:
-    bank, errors = check_paths(paths)
+def _lint(paths: list[Path], out: TextIO, err: TextIO, require_languages: Sequence[str]) -> int:
+    bank, errors = check_paths(paths, require_languages)
     for error in errors:
         print(error, file=out)
     if bank is None:
@@ -201,7 +207,8 @@ def _export(bank: Bank, directory: Path, out: TextIO) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{pack.id}.yaml"
         questions = [replace(q, id=local_id(q.id)) for q in pack.questions]
-        path.write_text(dump_pack(pack.id, pack.title, questions), encoding="utf-8")
+        path.write_text(dump_pack(pack.id, pack.title, questions, titles=pack.titles,
+                                  description=pack.description, languages=pack.languages), encoding="utf-8")
         print(f"wrote {len(pack.questions)} questions to {path}", file=out)
     return 0
 

@@ -73,7 +73,7 @@ def test_lint_reports_each_error_and_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: bad\ntitle: Bad\nquestions:\n  - id: q\n    title: T\n    prompt: P\n    answer: A\n"
                    "    key_points: [{name: N}]\n    difficulty: 9\n    colour: red\n", encoding="utf-8")
-    code, out, err = run("content", "lint", bad, PACKS)
+    code, out, err = run("content", "lint", "--any-language", bad, PACKS)
     assert code == 1
     assert out.splitlines() == [
         f"{bad}:9: questions[0].difficulty: must be from 1 to 3, got 9",
