@@ -478,6 +478,16 @@ class _PackParser:
         wanted = [own, *sorted(used - {own}, key=_language_order)]
         wanted += [lang for lang in self.required if lang not in wanted]
         ok = True
+        absent = [lang for lang in self.required if lang not in used]
+        if absent and self._texts:
+            # Not one text in that language: one error for the question, not one per text.
+            where, node, _ = self._texts[0]
+            self.error(_line(node), where.rpartition(".")[0] or where,
+                       f"no {_languages(absent)} text in this question: this pack needs every text in "
+                       f"{_languages(self.required)} ({{{', '.join(f'{x}: ...' for x in self.required)}}}), "
+                       f"or declare the languages it has (languages: [{own}])")
+            wanted = [lang for lang in wanted if lang not in absent]
+            ok = False
         for where, node, texts in self._texts:
             for lang in wanted:
                 if lang in texts:
