@@ -16,6 +16,8 @@ loader's. Imports only bot.content (never bot.core, bot.storage or adapters).
 
 from __future__ import annotations
 
+import heapq
+import zlib
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
@@ -32,11 +34,18 @@ if TYPE_CHECKING:
 # texts this alike say the same things in mostly the same words.
 DUPLICATE_SIMILARITY = TITLE_SIMILARITY
 SAME_TEXT = 0.8  # the seed's closest pair, 过拟合 / 泛化 over one template, is at 0.70
-# Shingles (runs of this many characters of the normalized text) screen pairs before the
-# quadratic SequenceMatcher runs: a pair at DUPLICATE_SIMILARITY shares at least 70% of the
-# shorter text's characters in common runs, so far more than SCREEN of its shingles.
-_SHINGLE = 3
-_SCREEN = 0.3
+# A screen keeps the quadratic SequenceMatcher (tens of milliseconds on two long answers) to
+# the few pairs that could be alike. A pair at DUPLICATE_SIMILARITY has 70% of the shorter
+# text's characters in runs common to both; when a text was copied and edited those runs are
+# long, so many of its shingles (runs of _SHINGLE characters) are the other's too, while two
+# answers on one topic share words but seldom whole phrases. Each text keeps its _SKETCH
+# smallest shingle hashes (a bottom-k sketch); a pair sharing fewer than _SCREEN of them is
+# passed over. Texts a third of whose shingles are common share about 30 of 64; answers on
+# one topic that share only common words share a few. (Texts alike only in runs shorter than a shingle, or words reordered throughout,
+# can slip past: the check finds copies, not paraphrases.)
+_SHINGLE = 8
+_SKETCH = 64
+_SCREEN = 12
 
 
 def check_bank(parsed: list[_ParsedPack], errors: list[ContentError]) -> None:
@@ -76,7 +85,7 @@ class _Text:
     question_id: str
     language: str
     text: str
-    shingles: frozenset[str]
+    sketch: frozenset[int]
     title: str
 
 
@@ -86,9 +95,10 @@ def _texts(parsed: list[_ParsedPack]) -> list[_Text]:
         for index, question in enumerate(item.pack.questions):
             for language in question.languages:
                 text = normalize(question.prompt_in(language) + question.answer_in(language))
-                shingles = frozenset(text[i:i + _SHINGLE] for i in range(max(len(text) - _SHINGLE + 1, 1)))
+                shingles = {zlib.crc32(text[i:i + _SHINGLE].encode()) for i in range(max(len(text) - _SHINGLE + 1, 1))}
+                sketch = frozenset(heapq.nsmallest(_SKETCH, shingles))
                 texts.append(_Text(item.pack.path, item.id_lines.get(question.id, 0), f"questions[{index}].id",
-                                   question.id, language, text, shingles, normalize(question.title_in(language))))
+                                   question.id, language, text, sketch, normalize(question.title_in(language))))
     return texts
 
 
@@ -106,10 +116,12 @@ def near_duplicates(texts: list[_Text]) -> list[tuple[_Text, _Text, float]]:
             short, long = sorted((len(earlier.text), len(later.text)))
             if 2 * short < DUPLICATE_SIMILARITY * (short + long):  # the ratio's upper bound
                 continue
-            smaller = min(len(earlier.shingles), len(later.shingles))
-            if len(earlier.shingles & later.shingles) < _SCREEN * smaller:
+            if len(earlier.sketch & later.sketch) < _SCREEN:
                 continue
-            ratio = SequenceMatcher(None, earlier.text, later.text, autojunk=False).ratio()
+            matcher = SequenceMatcher(None, earlier.text, later.text, autojunk=False)
+            if matcher.quick_ratio() < DUPLICATE_SIMILARITY:  # an upper bound of ratio(), in linear time
+                continue
+            ratio = matcher.ratio()
             shorter, longer = sorted((earlier.title, later.title), key=len)
             if ratio >= SAME_TEXT or (ratio >= DUPLICATE_SIMILARITY and _is_subsequence(shorter, longer)):
                 reported.add((earlier.question_id, later.question_id))
