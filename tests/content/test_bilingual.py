@@ -368,3 +368,41 @@ def test_cli_lint_requires_both_languages_unless_any_language(tmp_path: Path) ->
     path = write(tmp_path, "solo.yaml", SINGLE)
     assert run("content", "lint", path, packs=[])[0] == 1
     assert run("content", "lint", "--any-language", path, packs=[])[0] == 0
+
+
+# -- end to end on the console ----------------------------------------------------------------
+
+@pytest.fixture
+def bilingual_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "bilingual"
+    directory.mkdir()
+    (directory / "ml.yaml").write_text(PACK, encoding="utf-8")
+    return directory
+
+
+async def test_channel_language_picks_the_text_and_either_language_is_graded(make_session, bilingual_dir) -> None:
+    bot = await make_session(INTERVIEW_BOT_CONTENT__PATHS=str(bilingual_dir))
+    await bot.say("/interview schedule set 09:30 UTC mon-fri reveal=6h lang=en")
+    posted = await bot.say("/interview question")
+    assert "What is the bias-variance trade-off?" in posted and "什么是偏差" not in posted
+    assert "Hint 1 of 2: Bias" in await bot.say("/interview hint")
+    await bot.say("偏差太大")  # a Chinese answer in an English channel
+    await bot.say("/as alice high variance")
+    revealed = await bot.say("/interview reveal")
+    assert "- **Bias**: the model's assumptions" in revealed and "Systematic error." in revealed
+    assert "Bias" in revealed and "Variance" in revealed and "方差" not in revealed
+    replies = await bot.core.repo.replies_for_round(1)
+    assert sorted(r.covered for r in replies) == [("偏差",), ("方差",)]  # stored by canonical name
+
+    await bot.say("/interview schedule set 09:30 UTC mon-fri reveal=6h lang=zh")
+    posted = await bot.say("/interview question")
+    assert "什么是偏差-方差权衡？" in posted and "bias-variance" not in posted
+
+
+async def test_the_bot_refuses_a_pack_without_both_languages(make_session, tmp_path: Path) -> None:
+    directory = tmp_path / "solo"
+    directory.mkdir()
+    (directory / "solo.yaml").write_text(SINGLE, encoding="utf-8")
+    with pytest.raises(ContentErrors) as caught:
+        await make_session(INTERVIEW_BOT_CONTENT__PATHS=str(directory))
+    assert any("this pack needs every text in 'zh' and 'en'" in e.message for e in caught.value.errors)
