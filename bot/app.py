@@ -23,7 +23,7 @@ from bot.adapters import AdapterSetupError
 from bot.adapters.console.adapter import CONSOLE_HELP, ConsoleAdapter
 from bot.adapters.pacing import BudgetStore, SharedLimiter
 from bot.config import ConfigError, Secrets, Settings
-from bot.content.loader import Bank, OwnedPack, load_bank, load_pack_text
+from bot.content.loader import SHIPPED_LANGUAGES, Bank, OwnedPack, load_bank, load_pack_text
 from bot.content.matching import KeywordGrader
 from bot.core.clock import Clock, SystemClock
 from bot.core.models import Subscription
@@ -98,7 +98,7 @@ async def build_app(
     """Build every part; raises ``ContentErrors`` before touching the database when a
     pack is broken, so the bot never runs on a half-loaded bank (and ``ConfigError`` when
     the Redis rate limit has no REDIS_URL)."""
-    bank = bank if bank is not None else load_bank(list(settings.content.paths))
+    bank = bank if bank is not None else load_bank(list(settings.content.paths), SHIPPED_LANGUAGES)
     backend = settings.limits.backend_for(settings.storage.url)
     if backend == "redis" and not (secrets and secrets.redis_url):
         raise ConfigError("limits.backend = redis needs REDIS_URL in the environment "

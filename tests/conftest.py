@@ -27,6 +27,7 @@ PG_ADMIN_URL = os.environ.get(
 SMALL_PACK = """\
 id: small
 title: Small test pack
+languages: [zh]  # the bot requires zh and en of a pack that declares none
 questions:
   - id: overfitting
     title: 如何处理过拟合？

@@ -23,7 +23,7 @@ questions:
     prompt: Explain RAG.
     answer: |
       Retrieve, then generate.
-      Second line: keep it.
+      Second line: keep it, retrieval first.
     key_points:
       - name: retrieval
         aliases: [检索, search]
@@ -63,7 +63,7 @@ async def test_export_round_trips_shipped_and_uploaded_packs(make_session, tmp_p
     # The workspace's own pack goes in its own folder: another's may have the same ids.
     assert sorted(p.name for p in out_dir.iterdir()) == ["console-local", "llm-engineering.yaml"]
     assert [p.name for p in (out_dir / "console-local").iterdir()] == ["team-extras.yaml"]
-    linted = cli("content", "lint", str(out_dir), str(out_dir / "console-local"), env=env)
+    linted = cli("content", "lint", "--any-language", str(out_dir), str(out_dir / "console-local"), env=env)
     assert linted.returncode == 0 and "ok: 19 questions in 2 packs" in linted.stdout
     reloaded = {pack.id: pack.questions for pack in load_bank([out_dir, out_dir / "console-local"]).packs}
     assert reloaded == expected  # notes, aliases, details and multi-line answers included

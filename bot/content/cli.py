@@ -18,9 +18,9 @@ from typing import TextIO
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, import_markdown, slugify
 from bot.content.lint import check_paths
-from bot.content.loader import Bank, OwnedPack, load_pack_text, local_id
+from bot.content.loader import SHIPPED_LANGUAGES, Bank, OwnedPack, load_pack_text, local_id
 from bot.content.matching import Grader, KeywordGrader
-from bot.content.model import Question
+from bot.content.model import TEXT_LANGUAGES, Question
 
 
 def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -38,15 +38,27 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     importer.add_argument("--pack-id", metavar="ID", help="pack id (default: file stem)")
     importer.add_argument("--title", metavar="T", help="pack title (default: file stem)")
 
-    lint = commands.add_parser("lint", help="check packs and report every error with its line")
+    lint = commands.add_parser("lint", help="check packs and report every error with its line",
+                               description="Check packs as the bot checks the packs it ships: every text in "
+                                           f"{' and '.join(SHIPPED_LANGUAGES)} unless a pack declares its "
+                                           "`languages:`, every key point found in its answer, no "
+                                           "near-duplicate questions.")
     lint.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="pack files or directories "
                                                                           "(default: the configured packs)")
+    lint.add_argument("--any-language", action="store_true",
+                      help="require no language, as for a pack uploaded from chat")
 
-    listing = commands.add_parser("list", help="one line per question: id, difficulty, tags, title")
+    listing = commands.add_parser("list", help="one line per question: id, difficulty, tags, title; then one "
+                                               "per pack: id, questions, languages, title")
     listing.add_argument("--tag", action="append", default=[], metavar="TAG", help="only questions with this tag")
+    listing.add_argument("--lang", choices=TEXT_LANGUAGES, metavar="LANG",
+                         help=f"titles in this language when a question has it ({', '.join(TEXT_LANGUAGES)})")
 
     show = commands.add_parser("show", help="a question with its key points and reference answer")
     show.add_argument("question_id", metavar="ID")
+    show.add_argument("--lang", choices=TEXT_LANGUAGES, metavar="LANG",
+                      help=f"show it in this language when it has it ({', '.join(TEXT_LANGUAGES)}; "
+                           "default: the question's own)")
 
     grade = commands.add_parser("grade", help="grade an answer read from stdin against a question's key points",
                                 description="Read an answer on stdin and print JSON: question, covered and "
@@ -74,7 +86,7 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
     if command == "import":
         return _import(args, out, err)
     if command == "lint":
-        return _lint(list(args.paths) or pack_paths, out, err)
+        return _lint(list(args.paths) or pack_paths, out, err, () if args.any_language else SHIPPED_LANGUAGES)
     bank = _load(pack_paths, err)
     if bank is None:
         return 1
@@ -85,9 +97,9 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
     if command == "export":
         return _export(bank, args.out, out)
     if command == "list":
-        return _list(bank, args.tag, out)
+        return _list(bank, args.tag, out, args.lang)
     if command == "show":
-        return _show(bank, args.question_id, out, err)
+        return _show(bank, args.question_id, out, err, args.lang)
     if command == "grade":
         return _grade(bank, args.question_id, inp if inp is not None else sys.stdin, out, err,
                       grader or KeywordGrader())
@@ -127,8 +139,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _lint(paths: list[Path], out: TextIO, err: TextIO) -> int:
-    bank, errors = check_paths(paths)
+def _lint(paths: list[Path], out: TextIO, err: TextIO, require_languages: Sequence[str]) -> int:
+    bank, errors = check_paths(paths, require_languages)
     for error in errors:
         print(error, file=out)
     if bank is None:
@@ -147,12 +159,23 @@ def _load(paths: list[Path], err: TextIO) -> Bank | None:
     return bank
 
 
-def _list(bank: Bank, tags: list[str], out: TextIO) -> int:
+def _list(bank: Bank, tags: list[str], out: TextIO, language: str | None) -> int:
     questions = bank.filter(tags)
     id_width = max((len(q.id) for q in questions), default=0)
     tag_width = max((len(_tags(q)) for q in questions), default=0)
     for q in questions:
-        print(f"{q.id:<{id_width}}  {q.difficulty}  {_tags(q):<{tag_width}}  {q.title}", file=out)
+        title = q.title_in(language) if language else q.title
+        print(f"{q.id:<{id_width}}  {q.difficulty}  {_tags(q):<{tag_width}}  {title}", file=out)
+    # Then what each pack holds, in which languages (a question counts for each it is in).
+    shown = {q.id for q in questions}
+    print(file=out)
+    pack_width = max((len(pack.id) for pack in bank.packs), default=0)
+    for pack in bank.packs:
+        mine = [q for q in pack.questions if q.id in shown]
+        counts = ", ".join(f"{lang} {sum(lang in q.languages for q in mine)}" for lang in pack.question_languages)
+        title = pack.title_in(language) if language else pack.title
+        print(f"{pack.id:<{pack_width}}  {len(mine):>3} questions  ({counts or '-'})  {title}", file=out)
+    print(f"total: {len(questions)} questions in {len(bank.packs)} packs", file=out)
     return 0
 
 
@@ -173,22 +196,26 @@ def _question(bank: Bank, question_id: str, err: TextIO) -> Question | None:
     return question
 
 
-def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO) -> int:
+def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO, language: str | None = None) -> int:
     question = _question(bank, question_id, err)
     if question is None:
         return 1
-    print(f"{question.id}: {question.title}", file=out)
-    print(f"difficulty {question.difficulty} | tags: {_tags(question)} | source: {question.source or '-'}", file=out)
-    print(f"\nPrompt:\n{question.prompt}\n\nKey points:", file=out)
+    lang = question.shown_language(language or question.language)
+    if language and lang != language:
+        print(f"note: {question.id} has no {language!r} text; showing {lang!r}", file=err)
+    print(f"{question.id}: {question.title_in(lang)}", file=out)
+    print(f"difficulty {question.difficulty} | tags: {_tags(question)} | source: {question.source or '-'} "
+          f"| languages: {', '.join(question.languages)}", file=out)
+    print(f"\nPrompt:\n{question.prompt_in(lang)}\n\nKey points:", file=out)
     for point in question.key_points:
         aliases = f" ({', '.join(point.aliases)})" if point.aliases else ""
-        print(f"  - {point.name}{aliases}", file=out)
-    print(f"\nAnswer:\n{question.answer}", file=out)
+        print(f"  - {point.name_in(lang)}{aliases}", file=out)
+    print(f"\nAnswer:\n{question.answer_in(lang)}", file=out)
     if question.notes:
         print("\nReviewer's notes:", file=out)
         for note in question.notes:
-            target = note.key_point or f"“{note.quote}”"
-            print(f"  - [{target}] {note.text}", file=out)
+            target = question.point_label(note.key_point, lang) if note.key_point else f"“{note.quote}”"
+            print(f"  - [{target}] {note.text_in(lang)}", file=out)
     return 0
 
 
@@ -201,7 +228,8 @@ def _export(bank: Bank, directory: Path, out: TextIO) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{pack.id}.yaml"
         questions = [replace(q, id=local_id(q.id)) for q in pack.questions]
-        path.write_text(dump_pack(pack.id, pack.title, questions), encoding="utf-8")
+        path.write_text(dump_pack(pack.id, pack.title, questions, titles=pack.titles,
+                                  description=pack.description, languages=pack.languages), encoding="utf-8")
         print(f"wrote {len(pack.questions)} questions to {path}", file=out)
     return 0
 

@@ -36,7 +36,7 @@ import yaml
 from bot.content.errors import ContentError, ContentErrors
 from bot.content.loader import KEY_POINT_FIELDS, MAX_ID_CHARS, NOTE_FIELDS, QUESTION_FIELDS, SLUG
 from bot.content.matching import normalize
-from bot.content.model import KeyPoint, Note, Question
+from bot.content.model import KeyPoint, Note, Question, Texts
 
 TITLE_SIMILARITY = 0.7
 # Generated ids stay under the loader's MAX_ID_CHARS with room for what callers add around a
@@ -360,26 +360,41 @@ _PackDumper.add_representer(str, _represent_str)
 _PackDumper.add_representer(_FlowList, _represent_flow)
 
 
-def dump_pack(pack_id: str, title: str, questions: Iterable[Question], comment: str = "") -> str:
-    """YAML in the loader's format; load_pack() reads it back to equal Questions."""
-    data = {"id": pack_id, "title": title, "questions": [_question_data(q) for q in questions]}
+def dump_pack(pack_id: str, title: str, questions: Iterable[Question], comment: str = "", *,
+              titles: Texts = (), description: Texts = (), languages: tuple[str, ...] = ()) -> str:
+    """YAML in the loader's format; load_pack() reads it back to equal Questions. A pack's
+    title in several languages (``titles``), its description and declared languages are
+    written when given."""
+    data: dict[str, object] = {"id": pack_id, "title": dict(titles) if len(titles) > 1 else title}
+    if description:
+        data["description"] = dict(description)
+    if languages:
+        data["languages"] = _FlowList(languages)
+    data["questions"] = [_question_data(q) for q in questions]
     text = yaml.dump(data, Dumper=_PackDumper, allow_unicode=True, sort_keys=False, width=4096, indent=2)
     header = "".join(f"# {line}\n" for line in comment.splitlines())
     return header + text
 
 
+def _texts(own: str, language: str, others: Iterable[tuple[str, str]]) -> str | dict[str, str]:
+    """A text as written: one string, or one per language (the question's own first)."""
+    others = tuple(others)
+    return {language: own, **dict(others)} if others else own
+
+
 def _question_data(question: Question) -> dict[str, object]:
+    lang, other = question.language, question.translations
     values: dict[str, object] = {
         "id": question.id,
-        "title": question.title,
-        "prompt": question.prompt,
-        "answer": question.answer,
-        "key_points": [_key_point_data(p) for p in question.key_points],
+        "title": _texts(question.title, lang, ((t.language, t.title) for t in other)),
+        "prompt": _texts(question.prompt, lang, ((t.language, t.prompt) for t in other)),
+        "answer": _texts(question.answer, lang, ((t.language, t.answer) for t in other)),
+        "key_points": [_key_point_data(p, lang) for p in question.key_points],
         "tags": _FlowList(question.tags),
         "difficulty": question.difficulty,
         "language": question.language,
         "source": question.source,
-        "notes": [_note_data(n) for n in question.notes],
+        "notes": [_note_data(n, lang) for n in question.notes],
     }
     assert list(values) == list(QUESTION_FIELDS)  # keep the writer in step with the loader
     if not question.notes:
@@ -387,13 +402,16 @@ def _question_data(question: Question) -> dict[str, object]:
     return values
 
 
-def _key_point_data(point: KeyPoint) -> dict[str, object]:
-    values: dict[str, object] = {"name": point.name, "aliases": _FlowList(point.aliases), "detail": point.detail}
+def _key_point_data(point: KeyPoint, language: str) -> dict[str, object]:
+    values: dict[str, object] = {"name": _texts(point.name, language, point.names),
+                                 "aliases": _FlowList(point.aliases),
+                                 "detail": _texts(point.detail, language, point.details)}
     assert list(values) == list(KEY_POINT_FIELDS)
     return values
 
 
-def _note_data(note: Note) -> dict[str, object]:
-    values: dict[str, object] = {"key_point": note.key_point, "quote": note.quote, "text": note.text}
+def _note_data(note: Note, language: str) -> dict[str, object]:
+    values: dict[str, object] = {"key_point": note.key_point, "quote": note.quote,
+                                 "text": _texts(note.text, language, note.texts)}
     assert list(values) == list(NOTE_FIELDS)
     return {name: value for name, value in values.items() if value is not None}

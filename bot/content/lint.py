@@ -12,14 +12,17 @@ from bot.content.errors import ContentError, ContentErrors
 from bot.content.loader import Bank, load_bank
 
 
-def check_paths(paths: Sequence[Path]) -> tuple[Bank | None, list[ContentError]]:
-    """The loaded bank when the packs are fine, otherwise None and every error found."""
+def check_paths(paths: Sequence[Path], require_languages: Sequence[str] = ()
+                ) -> tuple[Bank | None, list[ContentError]]:
+    """The loaded bank when the packs are fine, otherwise None and every error found. Every
+    text must be in each of ``require_languages`` (``SHIPPED_LANGUAGES`` for shipped packs)
+    unless the pack declares its languages."""
     try:
-        return load_bank(paths), []
+        return load_bank(paths, require_languages), []
     except ContentErrors as exc:
         return None, exc.errors
 
 
-def lint_paths(paths: Sequence[Path]) -> list[ContentError]:
+def lint_paths(paths: Sequence[Path], require_languages: Sequence[str] = ()) -> list[ContentError]:
     """Every error in the packs under paths; an empty list means they load cleanly."""
-    return check_paths(paths)[1]
+    return check_paths(paths, require_languages)[1]

@@ -19,15 +19,17 @@ import yaml
 
 from bot.content.errors import ContentError, ContentErrors
 from bot.content.matching import normalize
-from bot.content.model import KeyPoint, Note, Pack, Question, quote_in
+from bot.content.model import TEXT_LANGUAGES, KeyPoint, Note, Pack, Question, Translation, quote_in
 from bot.content.yaml_guard import MAX_PACK_BYTES, Rejected, compose
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 PACK_SUFFIXES = (".yaml", ".yml")
+# Every text of a shipped pack is in each of these, unless the pack declares fewer (`languages:`).
+SHIPPED_LANGUAGES = TEXT_LANGUAGES
 
 # Field name -> required?  The order is the order dump_pack writes them in.
-PACK_FIELDS = {"id": True, "title": True, "questions": True}
+PACK_FIELDS = {"id": True, "title": True, "description": False, "languages": False, "questions": True}
 QUESTION_FIELDS = {
     "id": True,
     "title": True,
@@ -54,6 +56,7 @@ MAX_TERM_CHARS = 100  # a key point's name or one alias [47]
 MAX_DETAIL_CHARS = 1_000  # [136]
 MAX_NOTE_CHARS = 2_000  # a note's text or quote [196]
 MAX_SOURCE_CHARS = 200  # [31]
+MAX_DESCRIPTION_CHARS = 1_000  # a pack's description, per language
 MAX_LANGUAGE_CHARS = 35  # the longest BCP 47 tag in common use is shorter
 MAX_QUESTIONS = 500  # per pack [18]
 MAX_KEY_POINTS = 30  # per question [7]
@@ -205,17 +208,18 @@ class Bank:
         return sorted({tag for pack in self.packs_for(owner) for q in pack.questions for tag in q.tags})
 
 
-def load_pack(path: Path) -> Pack:
+def load_pack(path: Path, require_languages: Sequence[str] = ()) -> Pack:
     """Load one pack file; raises ContentErrors listing every problem in it."""
     errors: list[ContentError] = []
-    parsed = _parse_file(path, errors)
+    parsed = _parse_file(path, errors, require_languages)
     if errors or parsed is None:
         raise ContentErrors(errors)
     return parsed.pack
 
 
 def load_pack_text(text: str, path: str) -> Pack:
-    """Load a pack from text already in memory; path is only used in error messages."""
+    """Load a pack from text already in memory (an upload from chat); path is only used in
+    error messages. No language is required beyond what the pack declares (``languages:``)."""
     errors: list[ContentError] = []
     parsed = _PackParser(path, errors).parse(text)
     if errors or parsed is None:
@@ -223,15 +227,23 @@ def load_pack_text(text: str, path: str) -> Pack:
     return parsed.pack
 
 
-def load_bank(paths: Sequence[Path]) -> Bank:
+def load_bank(paths: Sequence[Path], require_languages: Sequence[str] = ()) -> Bank:
     """Load every pack under paths (files, or directories of *.yaml/*.yml) into one Bank.
 
     All-or-nothing: any problem in any file raises ContentErrors with every error found, so
-    the bot never starts on a half-loaded bank.
+    the bot never starts on a half-loaded bank. Besides each file's own checks, the bank's
+    content is checked as a whole (bot.content.checks: key points found in their answers, no
+    near-duplicate questions). ``require_languages`` are the languages every text of a pack
+    must have unless the pack declares its own (``languages: [zh]``); the shipped packs are
+    loaded with ``SHIPPED_LANGUAGES``.
     """
+    from bot.content.checks import check_bank  # checks reads _ParsedPack; imported late for the cycle
+
     errors: list[ContentError] = []
-    parsed = [p for file in pack_files(paths, errors) if (p := _parse_file(file, errors)) is not None]
+    parsed = [p for file in pack_files(paths, errors)
+              if (p := _parse_file(file, errors, require_languages)) is not None]
     _check_unique_across_files(parsed, errors)
+    check_bank(parsed, errors)
     if errors:
         raise ContentErrors(errors)
     return Bank(p.pack for p in parsed)
@@ -273,9 +285,11 @@ class _ParsedPack:
     pack: Pack
     id_lines: dict[str, int]  # question id -> line of its `id:` value
     pack_id_line: int
+    point_lines: dict[tuple[str, int], int]  # (question id, key point index) -> line of its name
 
 
-def _parse_file(path: Path, errors: list[ContentError]) -> _ParsedPack | None:
+def _parse_file(path: Path, errors: list[ContentError],
+                require_languages: Sequence[str] = ()) -> _ParsedPack | None:
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_PACK_BYTES + 1)  # enough to know it is too big, without reading it all
@@ -292,7 +306,7 @@ def _parse_file(path: Path, errors: list[ContentError]) -> _ParsedPack | None:
         line = raw[: exc.start].count(b"\n") + 1
         errors.append(ContentError(str(path), line, "encoding", "file is not valid UTF-8"))
         return None
-    return _PackParser(str(path), errors).parse(text)
+    return _PackParser(str(path), errors, require_languages).parse(text)
 
 
 def _check_unique_across_files(parsed: list[_ParsedPack], errors: list[ContentError]) -> None:
@@ -328,10 +342,16 @@ def _describe(node: yaml.Node) -> str:
 class _PackParser:
     """One pass over one file's node tree, appending every problem to errors."""
 
-    def __init__(self, path: str, errors: list[ContentError]) -> None:
+    def __init__(self, path: str, errors: list[ContentError], require_languages: Sequence[str] = ()) -> None:
         self.path = path
         self.errors = errors
+        self.require_languages = tuple(require_languages)
+        self.required: tuple[str, ...] = ()  # for the pack being read: declared, else require_languages
         self._ints = yaml.constructor.SafeConstructor()
+        # The current question's texts as read: (field, node, {language: text}), checked for
+        # the same languages once the question is read.
+        self._texts: list[tuple[str, yaml.Node, dict[str, str]]] = []
+        self.point_lines: dict[tuple[str, int], int] = {}
 
     def error(self, line: int, field: str, message: str) -> None:
         self.errors.append(ContentError(self.path, line, field, message))
@@ -360,7 +380,10 @@ class _PackParser:
         if fields is None:
             return None
         pack_id = self.slug(fields.get("id"), "id")
-        title = self.text(fields.get("title"), "title", limit=MAX_TITLE_CHARS)
+        declared = self.declared_languages(fields.get("languages"))
+        self.required = declared if declared else self.require_languages
+        title = self.pack_text(fields.get("title"), "title", MAX_TITLE_CHARS)
+        description = self.pack_text(fields.get("description"), "description", MAX_DESCRIPTION_CHARS)
         questions: list[Question] = []
         id_lines: dict[str, int] = {}
         items = self.sequence(fields.get("questions"), "questions", MAX_QUESTIONS, non_empty=True)
@@ -369,11 +392,46 @@ class _PackParser:
             if question is not None:
                 questions.append(question)
         self.errors[before:] = sorted(self.errors[before:], key=lambda error: error.line)
-        if len(self.errors) > before or pack_id is None or title is None:
+        if len(self.errors) > before or pack_id is None or not title or declared is None or description is None:
             return None
-        pack = Pack(id=pack_id, title=title, path=self.path, questions=tuple(questions))
-        return _ParsedPack(pack=pack, id_lines=id_lines, pack_id_line=_line(fields["id"]))
+        pack = Pack(id=pack_id, title=next(iter(title.values())), path=self.path, questions=tuple(questions),
+                    titles=tuple(title.items()), description=tuple(description.items()), languages=declared)
+        return _ParsedPack(pack=pack, id_lines=id_lines, pack_id_line=_line(fields["id"]),
+                           point_lines=self.point_lines)
 
+    def declared_languages(self, node: yaml.Node | None) -> tuple[str, ...] | None:
+        """The pack's `languages:`, the languages every text in it must have (() when absent)."""
+        values: list[str] = []
+        items = self.sequence(node, "languages", len(TEXT_LANGUAGES), non_empty=True)
+        ok = node is None or (isinstance(node, yaml.SequenceNode) and 0 < len(node.value) <= len(TEXT_LANGUAGES))
+        for index, item in enumerate(items):
+            value = self.text(item, f"languages[{index}]", limit=MAX_LANGUAGE_CHARS)
+            if value is not None and value not in TEXT_LANGUAGES:
+                self.error(_line(item), f"languages[{index}]",
+                           f"unknown language {_shown(value)} (expected {' or '.join(TEXT_LANGUAGES)})")
+                value = None
+            elif value is not None and value in values:
+                self.error(_line(item), f"languages[{index}]", f"{value!r} is listed twice")
+                value = None
+            ok = ok and value is not None
+            if value is not None:
+                values.append(value)
+        return tuple(values) if ok else None
+
+    def pack_text(self, node: yaml.Node | None, where: str, limit: int) -> dict[str, str] | None:
+        """A pack's title or description: one string, or one per language. A single string
+        counts as written in the first language the pack needs."""
+        if node is None:
+            return {}
+        first = self.required[0] if self.required else TEXT_LANGUAGES[0]
+        texts = self.localized(node, where, limit, first, record=False)
+        if texts is not None:
+            missing = [lang for lang in self.required if lang not in texts]
+            if missing:
+                self.error(_line(node), where, f"no {_languages(missing)} text: this pack needs "
+                           f"{_languages(self.required)} ({{{', '.join(f'{x}: ...' for x in self.required)}}})")
+                return None
+        return texts
     def question(self, node: yaml.Node, where: str, id_lines: dict[str, int]) -> Question | None:
         fields = self.mapping(node, where, QUESTION_FIELDS)
         if fields is None:
@@ -385,65 +443,152 @@ class _PackParser:
                            f"duplicate question id {question_id!r} (first defined at line {id_lines[question_id]})")
             else:
                 id_lines[question_id] = _line(fields["id"])
-        values = {name: self.text(fields.get(name), f"{where}.{name}", limit=limit)
-                  for name, limit in (("title", MAX_TITLE_CHARS), ("prompt", MAX_PROMPT_CHARS),
-                                      ("answer", MAX_ANSWER_CHARS))}
-        key_points = self.key_points(fields.get("key_points"), f"{where}.key_points")
-        tags = self.strings(fields.get("tags"), f"{where}.tags", MAX_TAGS, slugs=True)
-        difficulty = self.difficulty(fields.get("difficulty"), f"{where}.difficulty")
         language = self.text(fields.get("language"), f"{where}.language", default="zh", limit=MAX_LANGUAGE_CHARS)
         if language is not None and not LANGUAGE.match(language):
             self.error(_line(fields["language"]), f"{where}.language",
                        f"{language!r} is not a language code like 'zh' or 'en'")
             language = None
+        own = language or "zh"  # a bad language is reported above; read the texts anyway
+        self._texts = []
+        values = {name: self.localized(fields.get(name), f"{where}.{name}", limit, own)
+                  for name, limit in (("title", MAX_TITLE_CHARS), ("prompt", MAX_PROMPT_CHARS),
+                                      ("answer", MAX_ANSWER_CHARS))}
+        key_points = self.key_points(fields.get("key_points"), f"{where}.key_points", own, question_id)
+        tags = self.strings(fields.get("tags"), f"{where}.tags", MAX_TAGS, slugs=True)
+        difficulty = self.difficulty(fields.get("difficulty"), f"{where}.difficulty")
         source = self.text(fields.get("source"), f"{where}.source", default="", allow_empty=True,
                            limit=MAX_SOURCE_CHARS)
         title, prompt, answer = values["title"], values["prompt"], values["answer"]
-        notes = self.notes(fields.get("notes"), f"{where}.notes", answer, key_points)
+        notes = self.notes(fields.get("notes"), f"{where}.notes", answer, key_points, own)
+        languages_ok = self.same_languages(own)
         if (question_id is None or title is None or prompt is None or answer is None or key_points is None
-                or tags is None or difficulty is None or language is None or source is None or notes is None):
+                or tags is None or difficulty is None or language is None or source is None or notes is None
+                or not languages_ok):
             return None
-        return Question(id=question_id, title=title, prompt=prompt, answer=answer, key_points=key_points,
-                        tags=tags, difficulty=difficulty, language=language, source=source, notes=notes)
+        translations = tuple(Translation(lang, title[lang], prompt[lang], answer[lang])
+                             for lang in title if lang != language)
+        return Question(id=question_id, title=title[language], prompt=prompt[language], answer=answer[language],
+                        key_points=key_points, tags=tags, difficulty=difficulty, language=language,
+                        source=source, notes=notes, translations=translations)
 
-    def notes(self, node: yaml.Node | None, where: str, answer: str | None,
-              key_points: tuple[KeyPoint, ...] | None) -> tuple[Note, ...] | None:
+    def same_languages(self, own: str) -> bool:
+        """Every text of the question has the question's language, each other language any of
+        its texts has, and the languages the pack needs."""
+        used = {lang for _, _, texts in self._texts for lang in texts}
+        wanted = [own, *sorted(used - {own}, key=_language_order)]
+        wanted += [lang for lang in self.required if lang not in wanted]
+        ok = True
+        absent = [lang for lang in self.required if lang not in used]
+        if absent and self._texts:
+            # Not one text in that language: one error for the question, not one per text.
+            where, node, _ = self._texts[0]
+            self.error(_line(node), where.rpartition(".")[0] or where,
+                       f"no {_languages(absent)} text in this question: this pack needs every text in "
+                       f"{_languages(self.required)} ({{{', '.join(f'{x}: ...' for x in self.required)}}}), "
+                       f"or declare the languages it has (languages: [{own}])")
+            wanted = [lang for lang in wanted if lang not in absent]
+            ok = False
+        for where, node, texts in self._texts:
+            for lang in wanted:
+                if lang in texts:
+                    continue
+                if lang == own:
+                    why = f"the question is written in {own!r} (its `language`)"
+                elif lang in self.required:
+                    why = f"this pack needs every text in {_languages(self.required)}"
+                else:
+                    why = f"other texts of this question are in {lang!r}; each needs every language the question has"
+                self.error(_line(node), where, f"no {lang!r} text: {why}")
+                ok = False
+        return ok
+
+    def localized(self, node: yaml.Node | None, where: str, limit: int, language: str, *,
+                  allow_empty: bool = False, record: bool = True) -> dict[str, str] | None:
+        """A text field: one string (in ``language``) or a mapping of language to text.
+        None when it is missing (the mapping check reports required ones) or wrong."""
+        if node is None:
+            return None
+        if isinstance(node, yaml.MappingNode):
+            texts: dict[str, str] | None = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR else None
+                if not isinstance(key, str) or key not in TEXT_LANGUAGES:
+                    shown = _shown(key) if isinstance(key, str) else _describe(key_node)
+                    self.error(_line(key_node), where,
+                               f"unknown language {shown} (expected {' or '.join(TEXT_LANGUAGES)})")
+                    texts = None
+                    continue
+                if texts is not None and key in texts:
+                    self.error(_line(key_node), f"{where}.{key}", f"duplicate language {key!r}")
+                    texts = None
+                    continue
+                value = self.text(value_node, f"{where}.{key}", limit=limit, allow_empty=allow_empty)
+                if value is None:
+                    texts = None
+                elif texts is not None:
+                    texts[key] = value
+            if not node.value:
+                self.error(_line(node), where, "must not be empty: give the text, or one per language")
+                texts = None
+        elif isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+            value = self.text(node, where, limit=limit, allow_empty=allow_empty)
+            texts = None if value is None else {language: value}
+        else:
+            self.error(_line(node), where,
+                       f"expected a string, got {_describe(node)} (a text is a string or one per language: {{zh: ..., en: ...}})")
+            return None
+        if texts is not None and record:
+            self._texts.append((where, node, texts))
+        return texts
+
+    def notes(self, node: yaml.Node | None, where: str, answer: dict[str, str] | None,
+              key_points: tuple[KeyPoint, ...] | None, language: str) -> tuple[Note, ...] | None:
         """Reviewer's notes; targets are only checked against an answer and key points that loaded."""
-        names = [point.name for point in key_points] if key_points is not None else None
+        # A note may name its key point in any of the question's languages; it keeps the name
+        # in the question's own, the point's identity.
+        names = ({name: point.name for point in key_points for name in (point.name, *dict(point.names).values())}
+                 if key_points is not None else None)
         notes: list[Note] = []
         ok = node is None or isinstance(node, yaml.SequenceNode)
         for index, item in enumerate(self.sequence(node, where, MAX_NOTES)):
-            note = self.note(item, f"{where}[{index}]", answer, names)
+            note = self.note(item, f"{where}[{index}]", answer, names, language)
             ok = ok and note is not None
             if note is not None:
                 notes.append(note)
         return tuple(notes) if ok else None
 
-    def note(self, node: yaml.Node, here: str, answer: str | None, names: list[str] | None) -> Note | None:
+    def note(self, node: yaml.Node, here: str, answer: dict[str, str] | None, names: dict[str, str] | None,
+             language: str) -> Note | None:
         """One note: text, and a target that exists: a key point's name and/or an answer excerpt."""
         fields = self.mapping(node, here, NOTE_FIELDS)
         if fields is None:
             return None
-        text = self.text(fields.get("text"), f"{here}.text", limit=MAX_NOTE_CHARS)  # missing: mapping() said
+        texts = self.localized(fields.get("text"), f"{here}.text", MAX_NOTE_CHARS, language)  # missing: mapping() said
         key_point = self.text(fields.get("key_point"), f"{here}.key_point", limit=MAX_TERM_CHARS)
         quote = self.text(fields.get("quote"), f"{here}.quote", limit=MAX_NOTE_CHARS)
-        ok = (text is not None and ("key_point" not in fields or key_point is not None)
+        ok = (texts is not None and ("key_point" not in fields or key_point is not None)
               and ("quote" not in fields or quote is not None))
         if "key_point" not in fields and "quote" not in fields:
             self.error(_line(node), here, "a note needs a key_point or a quote to point at")
             ok = False
-        if key_point is not None and names is not None and key_point not in names:
-            self.error(_line(fields["key_point"]), f"{here}.key_point",
-                       f"no key point named {key_point!r} in this question (expected one of: {', '.join(names)})")
-            ok = False
-        if quote is not None and answer is not None and not quote_in(quote, answer):
+        if key_point is not None and names is not None:
+            if key_point in names:
+                key_point = names[key_point]
+            else:
+                self.error(_line(fields["key_point"]), f"{here}.key_point",
+                           f"no key point named {key_point!r} in this question (expected one of: {', '.join(names)})")
+                ok = False
+        if quote is not None and answer is not None and not any(quote_in(quote, text) for text in answer.values()):
             self.error(_line(fields["quote"]), f"{here}.quote", f"{_shown(quote)} is not in the answer")
             ok = False
-        if not ok or text is None:
+        if not ok or texts is None:
             return None
-        return Note(text=text, key_point=key_point, quote=quote)
+        text = texts.get(language, next(iter(texts.values())))
+        return Note(text=text, key_point=key_point, quote=quote,
+                    texts=tuple((lang, value) for lang, value in texts.items() if lang != language))
 
-    def key_points(self, node: yaml.Node | None, where: str) -> tuple[KeyPoint, ...] | None:
+    def key_points(self, node: yaml.Node | None, where: str, language: str,
+                   question_id: str | None) -> tuple[KeyPoint, ...] | None:
         items = self.sequence(node, where, MAX_KEY_POINTS, non_empty=True)
         points: list[KeyPoint] = []
         owner: dict[str, tuple[int, str]] = {}  # normalized term -> (index, name) of its key point
@@ -454,14 +599,24 @@ class _PackParser:
             if fields is None:
                 ok = False
                 continue
-            name = self.text(fields.get("name"), f"{here}.name", limit=MAX_TERM_CHARS)
+            names = self.localized(fields.get("name"), f"{here}.name", MAX_TERM_CHARS, language)
             aliases = self.strings(fields.get("aliases"), f"{here}.aliases", MAX_ALIASES)
-            detail = self.text(fields.get("detail"), f"{here}.detail", default="", allow_empty=True,
-                               limit=MAX_DETAIL_CHARS)
-            if name is None or aliases is None or detail is None:
+            details = ({} if "detail" not in fields else
+                       self.localized(fields["detail"], f"{here}.detail", MAX_DETAIL_CHARS, language,
+                                      allow_empty=True, record=False))
+            if details:  # an empty detail is no detail, in no language
+                if any(text.strip() for text in details.values()):
+                    self._texts.append((f"{here}.detail", fields["detail"], details))
+                else:
+                    details = {}
+            if names is None or aliases is None or details is None:
                 ok = False
                 continue
-            terms = [(name, fields["name"], "name")]
+            if question_id is not None:
+                self.point_lines[(question_id, index)] = _line(fields["name"])
+            name = names.get(language, next(iter(names.values())))
+            terms = [(term, fields["name"], "name" if term_lang == language else f"name.{term_lang}")
+                     for term_lang, term in names.items()]
             terms += [(alias, alias_node, f"aliases[{i}]")
                       for i, (alias, alias_node) in enumerate(zip(aliases, _items(fields.get("aliases"))))]
             for term, term_node, field in terms:
@@ -476,7 +631,10 @@ class _PackParser:
                                else f"{term!r} already belongs to key point {other_name!r}")
                     self.error(_line(term_node), f"{here}.{field}", message)
                     ok = False
-            points.append(KeyPoint(name=name, aliases=aliases, detail=detail))
+            points.append(KeyPoint(
+                name=name, aliases=aliases, detail=details.get(language, ""),
+                names=tuple((lang, term) for lang, term in names.items() if lang != language),
+                details=tuple((lang, text) for lang, text in details.items() if lang != language)))
         return tuple(points) if ok else None
 
     # -- shapes -------------------------------------------------------------------------------
@@ -565,6 +723,14 @@ class _PackParser:
             self.error(_line(node), where, f"must be from 1 to 3, got {value}")
             return None
         return value
+
+
+def _language_order(language: str) -> int:
+    return TEXT_LANGUAGES.index(language) if language in TEXT_LANGUAGES else len(TEXT_LANGUAGES)
+
+
+def _languages(languages: Iterable[str]) -> str:
+    return " and ".join(repr(lang) for lang in languages)
 
 
 def _items(node: yaml.Node | None) -> list[yaml.Node]:

@@ -156,8 +156,8 @@ async def _hint(core: Core, event: CommandInvoked, _c: Command, _s: Subscription
     used = await core.repo.take_hint(round_.id, event.actor.user, total, core.clock.now())
     if used > total:
         return [private_reply(t("hint.none_left", language, total=total))]
-    return [private_reply(t("hint.line", language, number=used, total=total,
-                            name=question.key_points[used - 1].name))]
+    name = question.key_points[used - 1].name_in(question.shown_language(language))
+    return [private_reply(t("hint.line", language, number=used, total=total, name=name))]
 
 
 async def _packs(core: Core, event: CommandInvoked, command: Command, _s: Subscription | None,

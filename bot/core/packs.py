@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentErrors
@@ -220,11 +221,13 @@ class PackManager:
                 taken |= {q.id for q in base.questions}
             question = replace(draft, id=_free_id(draft.id, taken))
             title = base.title if base else f"Questions added in chat ({channel.platform})"
-            pack = Pack(pack_id, title, filename, (base.questions if base else ()) + (question,))
+            pack = Pack(pack_id, title, filename, (base.questions if base else ()) + (question,),
+                        titles=base.titles if base else (), description=base.description if base else ())
             reason = await self._refusal(owner, pack, stored)
             if reason is not None:
                 return reason
-            source = await asyncio.to_thread(dump_pack, pack.id, pack.title, pack.questions)
+            source = await asyncio.to_thread(partial(dump_pack, pack.id, pack.title, pack.questions,
+                                                     titles=pack.titles, description=pack.description))
             added.append(pack)
             return StoredPack(pack_id, title, source, filename, actor.user.key, self.core.clock.now())
 
@@ -239,7 +242,7 @@ class PackManager:
         await self.refresh()
         disabled = await self.core.repo.disabled_packs(channel)
         lines = [
-            t("packs.line", language, pack_id=pack.id, title=pack.title, count=len(pack.questions),
+            t("packs.line", language, pack_id=pack.id, title=pack.title_in(language), count=len(pack.questions),
               state=t("packs.off" if pack.id in disabled else "packs.on", language))
             for pack in self.core.bank.packs_for(owner_of(channel))
         ]

@@ -546,7 +546,7 @@ class Core:
         text = t("answer.saved", language, round_id=round_.id, covered=len(result.covered),
                  total=len(question.key_points))
         if result.missed:
-            text += " " + t("answer.missed", language, missed=", ".join(result.missed))
+            text += " " + t("answer.missed", language, missed=", ".join(views.point_names(question, result.missed, language)))
         return [private_reply(text)]
 
     async def _on_pack_uploaded(self, event: PackUploaded) -> list[Response]:
@@ -592,7 +592,8 @@ class Core:
             return [private_reply(t("rate.nothing", language))]
         due = await self.learning.rate(user, question.id, rating)
         timezone = await self._timezone_for(actor, channel)
-        return [private_reply(t("rate.saved", language, title=question.title, due=views.local_time(due, timezone)))]
+        return [private_reply(t("rate.saved", language, title=views.question_title(question, language),
+                                due=views.local_time(due, timezone)))]
 
     async def _timezone_for(self, actor: Actor, channel: ChannelRef) -> str:
         prefs = await self.repo.get_prefs(actor.user)

@@ -1,16 +1,19 @@
 """Builds the core's platform-neutral messages: the question post, the reveal, the summary.
 
 Pure functions of domain data and language; what people wrote goes through ``user_text``
-(Markdown escaped, links inert, mentions defused) before it is repeated.
+(Markdown escaped, links inert, mentions defused) before it is repeated. A question is shown
+in the channel's language when it has it, else in its own (``Question.shown_language``); key
+points are stored by their name in the question's language and shown in the one displayed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.content.model import Question
+from bot.content.model import Question, quote_in
 from bot.core.i18n import t
 from bot.core.messages import (
     ACTION_ANSWER_PRIVATELY,
@@ -31,6 +34,16 @@ def local_time(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def question_title(question: Question, language: str) -> str:
+    return question.title_in(question.shown_language(language))
+
+
+def point_names(question: Question, names: Iterable[str], language: str) -> list[str]:
+    """Key point names as stored (the question's language) shown in the channel's."""
+    shown = question.shown_language(language)
+    return [question.point_label(name, shown) for name in names]
+
+
 def question_message(
     round_: Round, question: Question, language: str, timezone: str, title: str | None = None
 ) -> Message:
@@ -39,8 +52,9 @@ def question_message(
     if question.tags:
         fields.append((t("question.tags", language), ", ".join(question.tags)))
     fields.append((t("question.difficulty", language), "★" * question.difficulty))
+    shown = question.shown_language(language)
     body = (
-        f"**{question.title}**\n\n{question.prompt}\n\n"
+        f"**{question.title_in(shown)}**\n\n{question.prompt_in(shown)}\n\n"
         + t("question.invite", language, reveal_at=local_time(round_.reveal_at, timezone))
     )
     round_value = str(round_.id)
@@ -59,7 +73,7 @@ def question_message(
 
 def thread_name(question: Question, language: str) -> str:
     # Discord limits thread names to 100 characters.
-    return t("question.thread_name", language, title=question.title)[:100]
+    return t("question.thread_name", language, title=question_title(question, language))[:100]
 
 
 def notes_section(question: Question, language: str) -> str:
@@ -68,24 +82,28 @@ def notes_section(question: Question, language: str) -> str:
     Each note names the key point it corrects, then the excerpt it concerns, then says why."""
     if not question.notes:
         return ""
+    shown = question.shown_language(language)
     lines = [f"**{t('reveal.notes', language)}**"]
     for note in question.notes:
-        head = [f"[{note.key_point}]"] if note.key_point else []
-        if note.quote:
+        head = [f"[{question.point_label(note.key_point, shown)}]"] if note.key_point else []
+        if note.quote and (quote_in(note.quote, question.answer_in(shown)) or not note.key_point):
+            # A quote of the answer in another language than the one shown would puzzle.
             head.append(f"“{' '.join(note.quote.split())}”")
-        text = "\n  ".join(line.strip() for line in note.text.strip().splitlines())
+        text = "\n  ".join(line.strip() for line in note.text_in(shown).strip().splitlines())
         lines.append(f"• {' '.join(head)}\n  {text}")
     return "\n\n" + "\n".join(lines)
 
 
 def reveal_message(round_: Round, question: Question, language: str) -> Message:
+    shown = question.shown_language(language)
     points = "\n".join(
-        f"• {kp.name}" + (f": {kp.detail}" if kp.detail else "") for kp in question.key_points
+        f"• {kp.name_in(shown)}" + (f": {kp.detail_in(shown)}" if kp.detail_in(shown) else "")
+        for kp in question.key_points
     )
     return Message(
-        text=f"{question.answer}{notes_section(question, language)}"
+        text=f"{question.answer_in(shown)}{notes_section(question, language)}"
              f"\n\n**{t('reveal.key_points', language)}**\n{points}",
-        title=t("reveal.title", language, title=question.title),
+        title=t("reveal.title", language, title=question.title_in(shown)),
         kind=MessageKind.REVEAL,
         round_id=round_.id,
     )
@@ -127,9 +145,9 @@ def summary_message(
         if used:
             line += " " + t("summary.hints", language, count=used)
         if hit:
-            line += f"\n   ✓ {t('summary.covered', language)}: {', '.join(hit)}"
+            line += f"\n   ✓ {t('summary.covered', language)}: {', '.join(point_names(question, hit, language))}"
         if missed:
-            line += f"\n   ✗ {t('summary.missed', language)}: {', '.join(missed)}"
+            line += f"\n   ✗ {t('summary.missed', language)}: {', '.join(point_names(question, missed, language))}"
         for reply in user_replies:
             if reply.private:
                 # Cut before escaping (a cut escape or code span would leak), and indent the
@@ -176,8 +194,10 @@ def practice_message(
         when = t("practice.due", language, due=local_time(due, timezone))
     else:
         when = t("practice.ahead", language, due=local_time(due, timezone))
+    shown = question.shown_language(language)
     return Message(
-        text=f"**{question.title}**\n\n{question.prompt}\n\n{when}\n{t('practice.invite', language)}",
+        text=f"**{question.title_in(shown)}**\n\n{question.prompt_in(shown)}\n\n{when}\n"
+             f"{t('practice.invite', language)}",
         title=t("practice.title", language),
         buttons=(Button(ACTION_PRACTICE_ANSWER, t("button.practice_answer", language), question.id, "primary"),),
         kind=MessageKind.PRACTICE,
@@ -189,8 +209,9 @@ def practice_result_message(question: Question, covered: tuple[str, ...], langua
     missed = [n for n in names if n not in covered]
     text = t("practice.result", language, covered=len(covered), total=len(names))
     if missed:
-        text += " " + t("answer.missed", language, missed=", ".join(missed))
-    text += f"\n\n**{t('reveal.title', language, title=question.title)}**\n{question.answer}"
+        text += " " + t("answer.missed", language, missed=", ".join(point_names(question, missed, language)))
+    shown = question.shown_language(language)
+    text += f"\n\n**{t('reveal.title', language, title=question.title_in(shown))}**\n{question.answer_in(shown)}"
     text += f"{notes_section(question, language)}\n\n"
     text += t("rate.prompt", language)
     return Message(text=text, title=t("practice.title", language),

@@ -73,7 +73,7 @@ def test_lint_reports_each_error_and_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: bad\ntitle: Bad\nquestions:\n  - id: q\n    title: T\n    prompt: P\n    answer: A\n"
                    "    key_points: [{name: N}]\n    difficulty: 9\n    colour: red\n", encoding="utf-8")
-    code, out, err = run("content", "lint", bad, PACKS)
+    code, out, err = run("content", "lint", "--any-language", bad, PACKS)
     assert code == 1
     assert out.splitlines() == [
         f"{bad}:9: questions[0].difficulty: must be from 1 to 3, got 9",
@@ -125,8 +125,11 @@ def test_the_installed_command_lints_hostile_files_without_a_traceback(tmp_path:
 def test_list_prints_one_line_per_question() -> None:
     code, out, _ = run("content", "list")
     assert code == 0
-    lines = out.splitlines()
+    lines, packs = out.split("\n\n")
+    lines = lines.splitlines()
     assert len(lines) == 18
+    assert packs.splitlines()[0].split()[:5] == ["llm-engineering", "18", "questions", "(zh", "18)"]
+    assert packs.splitlines()[-1] == "total: 18 questions in 1 packs"
     assert lines[0].split()[:2] == ["model-architecture", "2"]
     overfitting = next(line for line in lines if line.startswith("overfitting "))
     assert overfitting.split() == ["overfitting", "1", "training,regularization", "如何处理大模型的过拟合问题？"]
@@ -135,7 +138,7 @@ def test_list_prints_one_line_per_question() -> None:
 def test_list_can_filter_by_tag() -> None:
     code, out, _ = run("content", "list", "--tag", "interpretability")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == ["interpretability"]
+    assert [line.split()[0] for line in out.split("\n\n")[0].splitlines()] == ["interpretability"]
 
 
 def test_list_refuses_a_broken_bank(tmp_path: Path) -> None:

@@ -50,6 +50,14 @@ questions:
 """
 
 
+def other_pack(pack_id: str, first_id: str, second_id: str) -> str:
+    """GOOD's shape with other questions: copies of GOOD's would be near-duplicates."""
+    return (GOOD.replace("id: basics", f"id: {pack_id}").replace("id: overfitting", f"id: {first_id}")
+            .replace("id: model-evaluation", f"id: {second_id}")
+            .replace("如何防止过拟合？", "训练集损失一直下降而验证集损失开始上升时，该怎么办？")
+            .replace("常用的评估指标有哪些？", "分类模型上线前，你会看哪些离线指标来判断它够不够好？"))
+
+
 def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")
@@ -85,8 +93,7 @@ def test_bank_looks_up_filters_and_lists_tags(tmp_path: Path) -> None:
 
 def test_directory_loads_yaml_and_yml_files_in_name_order(tmp_path: Path) -> None:
     write(tmp_path, "b.yaml", GOOD)
-    write(tmp_path, "a.yml", GOOD.replace("id: basics", "id: more").replace("id: overfitting", "id: early")
-          .replace("id: model-evaluation", "id: metrics"))
+    write(tmp_path, "a.yml", other_pack("more", "early", "metrics"))
     write(tmp_path, "notes.md", "not a pack")
     bank = load_bank([tmp_path])
     assert [p.id for p in bank.packs] == ["more", "basics"]
@@ -131,7 +138,7 @@ def test_each_problem_is_reported_at_its_file_line_and_field(
 
 def test_duplicate_question_id_across_files_points_at_both(tmp_path: Path) -> None:
     first = write(tmp_path, "a.yaml", GOOD)
-    second = write(tmp_path, "b.yaml", GOOD.replace("id: basics", "id: other").replace("id: overfitting", "id: x"))
+    second = write(tmp_path, "b.yaml", other_pack("other", "x", "model-evaluation"))
     error = only_error(tmp_path)
     assert (error.path, error.line, error.field) == (str(second), 20, "id")
     assert error.message == f"duplicate question id 'model-evaluation' (first defined at {first}:20)"
