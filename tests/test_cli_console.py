@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -33,7 +34,7 @@ def test_console_with_piped_stdin_runs_a_round_and_exits_at_end_of_input(tmp_pat
     result = run_cli(["run"], tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "interview-bot console: 18 questions" in out
+    assert re.search(r"interview-bot console: \d{3} questions", out), out
     assert "Practice question" in out
     assert "Reference answer:" in out
     assert "you: " in out and "key points" in out

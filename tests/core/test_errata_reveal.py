@@ -88,13 +88,16 @@ def shipped_reveal(question_id: str, language: str) -> str:
 
 
 def test_shipped_mae_erratum_is_shown_under_its_answer_line() -> None:
-    text = shipped_reveal("model-evaluation", "en")
+    text = shipped_reveal("model-evaluation", "zh")
     wrong_line = "MAE（Mean Absolute Error）是均方误差（MSE，Mean Squared Error）的绝对值。"
     note = "审校注：MAE（平均绝对误差）是绝对误差的平均值，MAE = mean(|y − ŷ|)，不是 MSE 的绝对值"
-    assert text.index(wrong_line) < text.index("**Reviewer's notes**") < text.index(note) < text.index("**Key points**")
+    assert text.index(wrong_line) < text.index("**审校说明**") < text.index(note) < text.index("**要点**")
     assert f"• [MAE和MSE] “{wrong_line}”\n  {note}" in text
     # The key point listed after the notes carries the corrected definition.
     assert "• MAE和MSE: MAE（Mean Absolute Error，平均绝对误差）是绝对误差的平均值" in text
+    # An English channel gets the English answer and the note in English.
+    english = shipped_reveal("model-evaluation", "en")
+    assert "**Reviewer's notes**" in english and "Reviewer's note:" in english and note not in english
 
 
 def test_shipped_removed_augmentation_items_are_explained_but_not_listed() -> None:
