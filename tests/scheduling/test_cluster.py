@@ -27,6 +27,15 @@ async def two_instances(make_session, database_url):  # type: ignore[no-untyped-
     return first, second
 
 
+async def one_claims_a_post(make_session, clock, database_url):  # type: ignore[no-untyped-def]
+    """Two instances at 08:00; the first has claimed a post and not made it yet."""
+    clock.set(MONDAY_0800)
+    one, two = await two_instances(make_session, database_url)
+    [claimed] = await one.core.claim_rounds([RoundRequest(one.app.console.channel, None)])
+    assert claimed is not None
+    return one, two, claimed
+
+
 def trigger_of(session, channel) -> str:  # type: ignore[no-untyped-def]
     return str(session.app.scheduler.scheduler.get_job(f"post:{channel.key}").trigger)
 
@@ -66,12 +75,8 @@ async def test_a_dead_instances_reveal_is_made_by_another_within_a_sweep(make_se
 async def test_a_post_claim_is_kept_while_renewed_and_taken_over_once_its_owner_stops(
     make_session, clock, database_url
 ) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
-    channel = one.app.console.channel
     # One claims a post and is slow to make it (a fan-out queued behind a rate limit).
-    [claimed] = await one.core.claim_rounds([RoundRequest(channel, None)])
-    assert claimed is not None
+    one, two, claimed = await one_claims_a_post(make_session, clock, database_url)
     for _ in range(4):  # four lease-thirds: longer than a lease in all
         clock.advance(one.core.leases.renew_every)
         assert await one.core.leases.renew() == 1
@@ -121,10 +126,7 @@ async def test_instances_started_together_on_a_new_postgresql_database_all_come_
 async def test_an_instance_that_stalled_past_its_lease_leaves_the_post_to_the_one_that_took_it_over(
     make_session, clock, database_url
 ) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
-    channel = one.app.console.channel
-    [claimed] = await one.core.claim_rounds([RoundRequest(channel, None)])
+    one, two, claimed = await one_claims_a_post(make_session, clock, database_url)
     clock.advance(one.core.leases.lease + timedelta(seconds=1))  # one stalls: no renewal in time
     assert (await two.tick_sweep()).count(POSTED) == 1  # two takes the post over and makes it
     assert await one.core.leases.renew() == 0  # one wakes up: its claim is gone
