@@ -83,11 +83,21 @@ def read_questions(data: bytes, source_name: str, delimiter: str) -> tuple[list[
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise fail(data[:exc.start].count(b"\n") + 1, "encoding", "the file is not valid UTF-8") from None
-    rows = _rows(text, delimiter, source_name)
+    with _field_limit(MAX_FIELD_CHARS):
+        questions, lines = _read_rows(_rows(text, delimiter, source_name), source_name, errors, fail)
+    _assign_ids(questions, lines, source_name, errors)
+    if errors:
+        raise ContentErrors(errors)
+    return questions, lines
+
+
+def _read_rows(rows: Iterable[tuple[int, list[str]]], source_name: str, errors: list[ContentError],
+               fail: Callable[[int, str, str], ContentErrors]) -> tuple[list[Question], list[int]]:
     header: list[str] | None = None
     header_line = 1
     questions: list[Question] = []
     lines: list[int] = []
+    count = 0
     for line, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
@@ -96,7 +106,8 @@ def read_questions(data: bytes, source_name: str, delimiter: str) -> tuple[list[
             if errors:
                 raise ContentErrors(errors)
             continue
-        if len(questions) >= MAX_ROWS:
+        count += 1  # bad rows too: a million of them would be a million errors
+        if count > MAX_ROWS:
             raise fail(line, "file", f"more than {MAX_ROWS} rows (the limit of questions in a pack)")
         if len(cells) != len(header):
             errors.append(ContentError(source_name, line, "row",
@@ -110,9 +121,6 @@ def read_questions(data: bytes, source_name: str, delimiter: str) -> tuple[list[
         raise fail(1, "header", f"no header row; expected the columns {', '.join(REQUIRED + OPTIONAL)}")
     if not questions and not errors:
         raise fail(header_line, "file", "no questions under the header")
-    _assign_ids(questions, lines, source_name, errors)
-    if errors:
-        raise ContentErrors(errors)
     return questions, lines
 
 
@@ -126,23 +134,26 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def _rows(text: str, delimiter: str, source_name: str) -> list[tuple[int, list[str]]]:
-    """(line the row starts on, its cells) for every row; csv errors as ContentErrors."""
+def _rows(text: str, delimiter: str, source_name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, its cells) for each row, read as needed (a file of blank lines
+    is a million rows); csv errors as ContentErrors. Call under _field_limit."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    with _field_limit(MAX_FIELD_CHARS):
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return rows
-            except csv.Error as exc:
-                raise ContentErrors([ContentError(source_name, start, "row", f"not valid CSV: {exc}")]) from None
-            rows.append((start, cells))
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ContentErrors([ContentError(source_name, start, "row", f"not valid CSV: {exc}")]) from None
+        yield start, cells
 
 
 def _header(cells: list[str], source_name: str, line: int, errors: list[ContentError]) -> list[str]:
+    if len(cells) > len(_KNOWN):
+        errors.append(ContentError(source_name, line, "header", f"{len(cells):,} columns; there are only "
+                                                                f"{len(_KNOWN)} kinds"))
+        return []
     names = [cell.strip().lower() for cell in cells]
     for name in names:
         if name not in _KNOWN:

@@ -107,6 +107,7 @@ def test_cli_export_csv_then_import_gives_the_pack_back(tmp_path: Path) -> None:
     assert code == 0, err
     table = tmp_path / "llm-engineering.csv"
     assert table.is_file() and not list(tmp_path.glob("*.yaml"))
+    assert "note: a CSV table has no column for key point details or reviewer's notes" in err
     target = tmp_path / "back.yaml"
     code, _, err = run("content", "import", table, "--out", target)
     assert code == 0, err
@@ -166,7 +167,8 @@ BAD_ROWS = [
     (HEADER + "T,P,dropout,dropout,,hard\n", "t.csv:2: difficulty: 'hard' is not a whole number"),
     ("title,prompt,answer,key_points,language\nT,P,dropout,dropout,fr\n",
      "t.csv:2: language: 'fr' is not one of zh, en"),
-    (HEADER + "T,P,dropout,;,,\n", "t.csv:2: key_points: no key points; write them as 'name: alias, alias; name: alias'"),
+    (HEADER + "T,P,dropout,;,,\n",
+     "t.csv:2: key_points: no key points; write them as 'name: alias, alias; name: alias'"),
     (HEADER + "T,P,dropout,: x,,\n", "t.csv:2: key_points: aliases 'x' have no key point name before their ':'"),
     ("title,prompt,answer,key_points,title_en,prompt_en,answer_en,key_points_en\n"
      "标题,问题,早停,早停,Title,Q,early stop,early stopping; extra\n",
@@ -245,3 +247,23 @@ def test_any_text_gives_a_pack_or_file_line_errors(text: str) -> None:
         assert exc.errors
         for error in exc.errors:
             assert ERROR_LINE.match(str(error).split("\n")[0]), str(error)
+
+
+def test_the_readme_example_imports() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"```csv\n(.*?)```", readme, re.DOTALL)
+    assert table is not None
+    [question] = read(table.group(1))
+    assert question.id == "early-stop" and question.translations[0].title == "Early stopping"
+    assert [p.name_in("en") for p in question.key_points] == ["validation set", "regularization"]
+    assert "\n" in question.answer
+
+
+def test_a_hostile_table_ends_quickly_in_one_error() -> None:
+    import time
+    started = time.monotonic()
+    wide = ",".join(["t"] * 500_000) + "\n"
+    assert errors_of(wide) == ["t.csv:1: header: 500,000 columns; there are only 16 kinds"]
+    bad_rows = HEADER + "x\n" * 600_000
+    assert errors_of(bad_rows)[-1].startswith(f"t.csv:{MAX_ROWS + 2}: file: more than {MAX_ROWS} rows")
+    assert time.monotonic() - started < 5
