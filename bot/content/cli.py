@@ -15,12 +15,13 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TextIO
 
+from bot.content.csv_io import MAX_CSV_BYTES, delimiter_for, import_table, write_markdown, write_table
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, import_markdown, slugify
 from bot.content.lint import check_paths
 from bot.content.loader import SHIPPED_LANGUAGES, Bank, OwnedPack, load_pack_text, local_id
 from bot.content.matching import Grader, KeywordGrader
-from bot.content.model import TEXT_LANGUAGES, Question
+from bot.content.model import TEXT_LANGUAGES, Pack, Question
 
 
 def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -29,10 +30,12 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
                                     description="Work with the question bank (YAML packs).")
     commands = content.add_subparsers(dest="content_command", required=True, metavar="COMMAND")
 
-    importer = commands.add_parser("import", help="turn a Markdown question bank into a YAML pack",
-                                   description="Parse a Markdown bank, merge duplicates (reported on stderr) "
-                                               "and write a pack.")
-    importer.add_argument("file", type=Path, metavar="FILE", help="Markdown source, e.g. content/sources/x.md")
+    importer = commands.add_parser("import", help="turn a Markdown bank or a CSV/TSV table into a YAML pack",
+                                   description="Parse a Markdown bank (merging duplicates, reported on stderr) "
+                                               "or a .csv/.tsv table (columns: title, prompt, answer, "
+                                               "key_points, tags, difficulty; see the README) and write a pack.")
+    importer.add_argument("file", type=Path, metavar="FILE",
+                          help="Markdown source (e.g. content/sources/x.md), or a .csv or .tsv table")
     importer.add_argument("--out", type=Path, metavar="PACK.yaml", help="write the pack here (default: stdout)")
     importer.add_argument("--id-prefix", metavar="P", help="question ids become P-01, P-02, ... (default: file stem)")
     importer.add_argument("--pack-id", metavar="ID", help="pack id (default: file stem)")
@@ -65,11 +68,15 @@ def add_content_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
                                             "missed key points, score from 0.0 to 1.0.")
     grade.add_argument("question_id", metavar="QUESTION_ID")
 
-    export = commands.add_parser("export", help="write the whole bank, uploaded packs included, as YAML packs",
-                                 description="Write one PACK_ID.yaml per pack (shipped and uploaded from chat) "
-                                             "into DIR, in the format lint and the loader accept; a "
-                                             "workspace's own uploads go in a folder of their own.")
+    export = commands.add_parser("export", help="write the whole bank, uploaded packs included, as YAML packs "
+                                                "(or Markdown or CSV)",
+                                 description="Write one file per pack (shipped and uploaded from chat) into DIR: "
+                                             "PACK_ID.yaml in the format lint and the loader accept, PACK_ID.md "
+                                             "to read, or PACK_ID.csv to edit in a spreadsheet and import again; "
+                                             "a workspace's own uploads go in a folder of their own.")
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the packs into")
+    export.add_argument("--format", choices=("yaml", "md", "csv"), default="yaml",
+                        help="yaml (default), md or csv")
     return content
 
 
@@ -95,7 +102,7 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
         for upload, reason in bank.left_out:
             print(f"warning: uploaded pack {upload.pack.id} left out: {reason}", file=err)
     if command == "export":
-        return _export(bank, args.out, out)
+        return _export(bank, args.out, out, err, args.format)
     if command == "list":
         return _list(bank, args.tag, out, args.lang)
     if command == "show":
@@ -108,6 +115,8 @@ def run_content_command(args: argparse.Namespace, pack_paths: list[Path], out: T
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source: Path = args.file
+    if delimiter_for(source) is not None:
+        return _import_table(args, out, err)
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -134,6 +143,38 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.out:
         args.out.write_text(yaml_text, encoding="utf-8")
         print(f"wrote {len(result.questions)} questions to {args.out}", file=err)
+    else:
+        out.write(yaml_text)
+    return 0
+
+
+def _import_table(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    source: Path = args.file
+    delimiter = delimiter_for(source)
+    assert delimiter is not None
+    if args.id_prefix is not None:
+        print("error: --id-prefix is for Markdown; a table's ids come from its id column or its titles", file=err)
+        return 2
+    try:
+        if not source.is_file():  # a pipe or device could be read forever
+            print(f"error: cannot read {source}: not a regular file", file=err)
+            return 1
+        with source.open("rb") as file:
+            data = file.read(MAX_CSV_BYTES + 1)  # enough to know it is too big, without reading it all
+    except OSError as exc:
+        print(f"error: cannot read {source}: {exc.strerror or exc}", file=err)
+        return 1
+    try:
+        yaml_text, pack = import_table(data, source.name, delimiter, args.pack_id or slugify(source.stem),
+                                       args.title or source.stem)
+    except ContentErrors as exc:
+        print(exc, file=err)
+        print(f"{len(exc.errors)} error(s); nothing written", file=err)
+        return 1
+    print(f"{source.name}: {len(pack.questions)} questions", file=err)
+    if args.out:
+        args.out.write_text(yaml_text, encoding="utf-8")
+        print(f"wrote {len(pack.questions)} questions to {args.out}", file=err)
     else:
         out.write(yaml_text)
     return 0
@@ -219,19 +260,44 @@ def _show(bank: Bank, question_id: str, out: TextIO, err: TextIO, language: str 
     return 0
 
 
-def _export(bank: Bank, directory: Path, out: TextIO) -> int:
+def _export(bank: Bank, directory: Path, out: TextIO, err: TextIO, form: str = "yaml") -> int:
     """Shipped and shared packs into ``directory``; each owner's packs, whose ids may repeat
-    another owner's, into a folder named after the owner, with their ids as written."""
+    another owner's, into a folder named after the owner, with their ids as written. Every
+    file is rendered before any is written, so a pack the format cannot hold writes nothing."""
     places = [(directory, pack) for pack in bank.packs]
     places += [(directory / slugify(owner), pack) for owner, packs in bank.owned().items() for pack in packs]
+    rendered: list[tuple[Path, Path, int, str]] = []
+    failed = False
     for folder, pack in places:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{pack.id}.yaml"
         questions = [replace(q, id=local_id(q.id)) for q in pack.questions]
-        path.write_text(dump_pack(pack.id, pack.title, questions, titles=pack.titles,
-                                  description=pack.description, languages=pack.languages), encoding="utf-8")
-        print(f"wrote {len(pack.questions)} questions to {path}", file=out)
+        try:
+            text = _render(pack, questions, form)
+        except ValueError as exc:
+            print(f"error: pack {pack.id} cannot be written as {form}:\n{exc}", file=err)
+            failed = True
+            continue
+        rendered.append((folder, folder / f"{pack.id}.{form}", len(questions), text))
+    if failed:
+        print("nothing written", file=err)
+        return 1
+    if form == "csv" and any(p.detail or p.details or q.notes for _, pack in places
+                             for q in pack.questions for p in q.key_points):
+        print("note: a CSV table has no column for key point details or reviewer's notes; they are left out",
+              file=err)
+    for folder, path, count, text in rendered:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="" if form == "csv" else None)
+        print(f"wrote {count} questions to {path}", file=out)
     return 0
+
+
+def _render(pack: Pack, questions: list[Question], form: str) -> str:
+    if form == "csv":
+        return write_table(questions, ",")
+    if form == "md":
+        return write_markdown(pack, questions)
+    return dump_pack(pack.id, pack.title, questions, titles=pack.titles, description=pack.description,
+                     languages=pack.languages)
 
 
 def _grade(bank: Bank, question_id: str, inp: TextIO, out: TextIO, err: TextIO, grader: Grader) -> int:
