@@ -140,12 +140,7 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(exc, file=err)
         return 1
     print(result.report(), file=err)
-    if args.out:
-        args.out.write_text(yaml_text, encoding="utf-8")
-        print(f"wrote {len(result.questions)} questions to {args.out}", file=err)
-    else:
-        out.write(yaml_text)
-    return 0
+    return _write_pack(args.out, yaml_text, len(result.questions), out, err)
 
 
 def _import_table(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -172,9 +167,14 @@ def _import_table(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{len(exc.errors)} error(s); nothing written", file=err)
         return 1
     print(f"{source.name}: {len(pack.questions)} questions", file=err)
-    if args.out:
-        args.out.write_text(yaml_text, encoding="utf-8")
-        print(f"wrote {len(pack.questions)} questions to {args.out}", file=err)
+    return _write_pack(args.out, yaml_text, len(pack.questions), out, err)
+
+
+def _write_pack(target: Path | None, yaml_text: str, count: int, out: TextIO, err: TextIO) -> int:
+    """An imported pack to ``target``, or to standard output without one."""
+    if target:
+        target.write_text(yaml_text, encoding="utf-8")
+        print(f"wrote {count} questions to {target}", file=err)
     else:
         out.write(yaml_text)
     return 0
