@@ -92,10 +92,6 @@ class Leases:
         if round_id in self._lost:
             raise ClaimLost(f"the claim on round {round_id} ran out and another instance took it over")
 
-    @property
-    def held(self) -> tuple[frozenset[int], frozenset[int]]:
-        return frozenset(self._posts), frozenset(self._reveals)
-
     async def renew(self) -> int:
         """Extend every claim held here by one lease from now; returns how many are still
         held. Claims found taken over are marked lost."""

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.channel_health import backoff_after
 from bot.core.models import (
     Actor,
     ChannelRef,
@@ -223,7 +224,7 @@ class SqlRepository(PracticeLedger, PackLedger):
                 return row.failures
             if permanent:
                 row.failures += 1
-            wait = backoff[max(0, min(row.failures if permanent else 1, len(backoff)) - 1)]
+            wait = backoff_after(row.failures if permanent else 1, backoff)
             row.last_failure, row.retry_at = reason[:64], now + wait
             return row.failures
 
