@@ -102,6 +102,13 @@ class Round:
     def is_open(self) -> bool:
         return self.status in (RoundStatus.POSTING, RoundStatus.OPEN)
 
+    @property
+    def owns_thread(self) -> bool:
+        """The round opened its own thread (every daily question): the thread holds this
+        round's replies only. A study thread carries one session's rounds in turn."""
+        return (self.thread is not None and self.message is not None
+                and self.message.message_id == self.thread.thread_id)
+
 
 @dataclass(frozen=True)
 class RoundClaim:

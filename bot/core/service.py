@@ -429,9 +429,7 @@ class Core:
         in time are then scored by the platform's time of writing, and those written after
         it are counted late in the summary. Only a thread the round owns: a study thread
         holds earlier questions' replies too."""
-        owns_thread = (round_.thread is not None and round_.message is not None
-                       and round_.message.message_id == round_.thread.thread_id)
-        if not owns_thread or self.clock.now() - round_.reveal_at <= DELAYED_REVEAL:
+        if not round_.owns_thread or self.clock.now() - round_.reveal_at <= DELAYED_REVEAL:
             return
         try:
             await self.recovery.backfill_round(round_)
@@ -476,7 +474,7 @@ class Core:
             self._thread_rounds.move_to_end(thread)
             return known
         round_ = await self.repo.round_by_thread(thread)
-        if round_ is not None and round_.message is not None and round_.message.message_id == thread.thread_id:
+        if round_ is not None and round_.owns_thread:
             self._thread_rounds[thread] = round_
             if len(self._thread_rounds) > THREADS_REMEMBERED:
                 self._thread_rounds.popitem(last=False)
