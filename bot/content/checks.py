@@ -23,7 +23,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentError
-from bot.content.importer import TITLE_SIMILARITY
+from bot.content.importer import TITLE_SIMILARITY, _is_subsequence
 from bot.content.matching import coverage, normalize
 from bot.content.model import KeyPoint, Question
 
@@ -60,11 +60,10 @@ def points_missing_from_answer(question: Question) -> list[tuple[int, str, str]]
     not find in the question's answer in that language."""
     missing = []
     for language in question.languages:
-        answer = question.answer_in(language)
-        for index, point in enumerate(question.key_points):
-            probe = KeyPoint(name=point.name_in(language), aliases=point.aliases)
-            if not coverage(replace(question, key_points=(probe,)), answer).covered:
-                missing.append((index, language, probe.name))
+        # Every point by its name in this language, graded in one pass over the answer.
+        probes = tuple(KeyPoint(name=point.name_in(language), aliases=point.aliases) for point in question.key_points)
+        missed = set(coverage(replace(question, key_points=probes), question.answer_in(language)).missed)
+        missing.extend((index, language, probe.name) for index, probe in enumerate(probes) if probe.name in missed)
     return missing
 
 
@@ -127,12 +126,6 @@ def near_duplicates(texts: list[_Text]) -> list[tuple[_Text, _Text, float]]:
                 reported.add((earlier.question_id, later.question_id))
                 found.append((earlier, later, ratio))
     return found
-
-
-def _is_subsequence(short: str, long: str) -> bool:
-    """Whether long is short with characters added, none replaced (the importer's same-subject test)."""
-    rest = iter(long)
-    return all(ch in rest for ch in short)
 
 
 def _check_near_duplicates(parsed: list[_ParsedPack], errors: list[ContentError]) -> None:

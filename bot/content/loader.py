@@ -116,6 +116,7 @@ class Bank:
         self.shipped: tuple[Pack, ...] = tuple(packs)
         self._by_id: dict[str, Question] = {}
         self._home: dict[str, Pack] = {}  # question id -> the pack holding it
+        self._seen_by: dict[str, frozenset[int]] = {}  # owner -> ids of the packs it sees
         for pack in self.shipped:
             for question in pack.questions:
                 if question.id in self._by_id:
@@ -184,7 +185,11 @@ class Bank:
 
     def sees(self, owner: str, question_id: str) -> bool:
         home = self._home.get(question_id)
-        return home is not None and any(pack is home for pack in self.packs_for(owner))
+        if home is None:
+            return False
+        if owner not in self._seen_by:  # a bank never changes: each owner's view is worked out once
+            self._seen_by[owner] = frozenset(id(pack) for pack in self.packs_for(owner))
+        return id(home) in self._seen_by[owner]
 
     def filter(
         self, tags: Iterable[str], exclude_packs: Iterable[str] = (), owner: str = SHARED
@@ -227,15 +232,18 @@ def load_pack_text(text: str, path: str) -> Pack:
     return parsed.pack
 
 
-def load_bank(paths: Sequence[Path], require_languages: Sequence[str] = ()) -> Bank:
+def load_bank(paths: Sequence[Path], require_languages: Sequence[str] = (), *,
+              check_content: bool = False) -> Bank:
     """Load every pack under paths (files, or directories of *.yaml/*.yml) into one Bank.
 
     All-or-nothing: any problem in any file raises ContentErrors with every error found, so
-    the bot never starts on a half-loaded bank. Besides each file's own checks, the bank's
-    content is checked as a whole (bot.content.checks: key points found in their answers, no
-    near-duplicate questions). ``require_languages`` are the languages every text of a pack
-    must have unless the pack declares its own (``languages: [zh]``); the shipped packs are
-    loaded with ``SHIPPED_LANGUAGES``.
+    the bot never starts on a half-loaded bank. With ``check_content`` (lint does it) the
+    bank's content is also checked as a whole (bot.content.checks: key points found in their
+    answers, no near-duplicate questions): a second and more of work on the shipped packs
+    that the bot's start leaves to lint, where the same files were checked already.
+    ``require_languages`` are the languages every text of a pack must have unless the pack
+    declares its own (``languages: [zh]``); the shipped packs are loaded with
+    ``SHIPPED_LANGUAGES``.
     """
     from bot.content.checks import check_bank  # checks reads _ParsedPack; imported late for the cycle
 
@@ -243,7 +251,8 @@ def load_bank(paths: Sequence[Path], require_languages: Sequence[str] = ()) -> B
     parsed = [p for file in pack_files(paths, errors)
               if (p := _parse_file(file, errors, require_languages)) is not None]
     _check_unique_across_files(parsed, errors)
-    check_bank(parsed, errors)
+    if check_content:
+        check_bank(parsed, errors)
     if errors:
         raise ContentErrors(errors)
     return Bank(p.pack for p in parsed)

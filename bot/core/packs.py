@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentErrors
 from bot.content.importer import dump_pack, slugify
-from bot.content.loader import PACK_SUFFIXES, SHARED, Bank, OwnedPack, load_pack_text
+from bot.content.loader import MAX_ID_CHARS, PACK_SUFFIXES, SHARED, Bank, OwnedPack, load_pack_text
 from bot.content.model import KeyPoint, Pack, Question
 from bot.core.i18n import t
 from bot.core.models import Actor, ChannelRef, StoredPack, UserRef
@@ -35,9 +35,9 @@ MAX_ERRORS_SHOWN = 10
 MAX_UPLOAD_BYTES = 256 * 1024
 # How long checking an uploaded pack may take (in a worker thread) before it is refused.
 PACK_CHECK_SECONDS = 5.0
-# The longest pack or question id an upload may use: qualified by its owner it must still
-# fit the ledger's columns and a Discord button's custom id.
-MAX_ID_LENGTH = 64
+# The longest pack or question id (the loader refuses longer ones in any pack): qualified by
+# its owner it must still fit the ledger's columns and a Discord button's custom id.
+MAX_ID_LENGTH = MAX_ID_CHARS
 # The longest value each field of the question form takes (the platforms' forms say as much).
 FORM_LIMITS = {"title": 200, "prompt": 4000, "answer": 4000, "key_points": 2000, "tags": 200}
 
@@ -154,9 +154,6 @@ class PackManager:
             if len(exc.errors) > len(shown):
                 lines += "\n…"
             return t("packs.rejected", language, filename=filename, count=len(exc.errors), errors=lines)
-        long_id = next((i for i in (pack.id, *(q.id for q in pack.questions)) if len(i) > MAX_ID_LENGTH), None)
-        if long_id is not None:
-            return t("packs.id_too_long", language, id=long_id[:MAX_ID_LENGTH] + "…", limit=MAX_ID_LENGTH)
         return pack
 
     async def upload(self, channel: ChannelRef, actor: Actor, filename: str, text: str, language: str) -> str:
