@@ -118,6 +118,8 @@ async def test_a_rate_limit_is_waited_out_not_taken_for_the_channels_trouble(bot
     sent = await bot.adapter.post_message(bot.channel(), Message(text="hello"))
 
     assert int(sent.message_id) in bot.fake.messages
+    assert bot.fake.rate_limited == 1  # the 429 was served, and the post went again after it
+    assert len(bot.fake.rest("POST", rf"/channels/{bot.channel_id}/messages")) == 2
 
 
 # --- telling the admins ------------------------------------------------------------------
@@ -148,6 +150,7 @@ async def test_tell_admins_is_false_when_nobody_could_be_told(fake_discord, make
     assert bot.adapter is not None
 
     assert not await bot.adapter.tell_admins(bot.channel(), Message(text="paused"))
+    assert bot.fake.rest("POST", "/users/@me/channels")  # the owner's DM was tried, and refused
 
 
 # --- what people wrote, shown in the bot's embeds -----------------------------------------

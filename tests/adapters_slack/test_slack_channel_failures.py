@@ -56,7 +56,7 @@ async def test_a_start_goes_on_past_a_reveal_that_fails_and_the_channel_is_pause
     assert len(bot.fake.calls_to("chat.postMessage")) == tries  # paused: nothing more tried
 
     # Back in the channel, an admin resumes it: it gets its posts again.
-    del bot.fake.removed[gone.channel]
+    bot.fake.restore_channel(gone.channel)
     await bot.command("schedule show", user=bot.ADMIN, channel=gone.channel)
     assert "the bot cannot post here, not_in_channel" in bot.fake.calls_to("response_url:cmd")[-1]["text"]
     await bot.command("schedule resume", user=bot.ADMIN, channel=gone.channel)
@@ -77,7 +77,7 @@ async def test_a_scheduled_post_in_a_removed_channel_is_retried_by_the_sweep_onc
     clock.set(MONDAY_0930 + timedelta(seconds=5))
     await bot.app.scheduler.sweep()  # due: tried, fails, held off
     assert await bot.core.repo.round_for_day(gone, MONDAY_0930.date()) is None
-    del bot.fake.removed[gone.channel]  # unarchived
+    bot.fake.restore_channel(gone.channel)  # unarchived
     clock.advance(BACKOFF[0] + timedelta(seconds=1))
     await bot.app.scheduler.sweep()
     round_ = await bot.core.repo.round_for_day(gone, MONDAY_0930.date())
@@ -100,7 +100,7 @@ async def test_a_reveal_whose_summary_fails_after_the_answer_went_out_is_not_pos
     gate.set()
     await revealing
     assert (await bot.core.repo.get_round(round_.id)).status is RoundStatus.REVEALED
-    del bot.fake.removed[bot.CHANNEL]
+    bot.fake.restore_channel(bot.CHANNEL)
     clock.advance(timedelta(hours=1))
     await bot.app.scheduler.sweep()
     assert len(bot.fake.with_metadata(bot.CHANNEL, "interview_reveal")) == 1
@@ -108,10 +108,11 @@ async def test_a_reveal_whose_summary_fails_after_the_answer_went_out_is_not_pos
 
 async def test_several_rounds_failing_in_one_sweep_count_once_against_their_channel(make_slack_bot, clock) -> None:
     bot = await make_slack_bot()
+    await bot.core.save_subscription(Subscription(bot.channel, bot.app.settings.schedule.to_schedule()))
     rounds = [await bot.post_round() for _ in range(3)]
     bot.fake.remove_channel(bot.CHANNEL, "is_archived")
     clock.advance(timedelta(hours=7))
     await bot.app.scheduler.sweep()
-    assert not (await bot.core.repo.get_subscription(bot.channel) or Subscription(bot.channel, None)).paused
+    assert not (await bot.core.repo.get_subscription(bot.channel)).paused
     assert [(await bot.core.repo.get_round(r.id)).status for r in rounds] == [RoundStatus.OPEN] * 3
     assert await bot.core.repo.channels_held_off(clock.now()) == {bot.channel}

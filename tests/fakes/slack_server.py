@@ -165,6 +165,10 @@ class FakeSlack:
         once the bot was removed from a channel (or it was archived or deleted)."""
         self.removed[channel_id] = error
 
+    def restore_channel(self, channel_id: str) -> None:
+        """The bot is back in ``channel_id`` (invited again, the channel unarchived)."""
+        self.removed.pop(channel_id, None)
+
     def add_user(self, user_id: str, name: str, *, admin: bool = False, owner: bool = False) -> None:
         self.users[user_id] = {
             "id": user_id, "team_id": self.team_id, "name": name.lower(), "real_name": name,
