@@ -56,13 +56,23 @@ async def stop_bot(process: asyncio.subprocess.Process, timeout: float = 30.0) -
         raise
 
 
+def fast_env(pack_dir: Path) -> dict[str, str]:
+    """Settings for a process test: the test pack, and Slack limits far above what it sends."""
+    return {
+        "INTERVIEW_BOT_CONTENT__PATHS": str(pack_dir),
+        "INTERVIEW_BOT_SLACK__CHANNEL_PACE": "0.01",
+        "INTERVIEW_BOT_SLACK__REQUESTS_PER_SECOND": "500",
+        "INTERVIEW_BOT_SLACK__HISTORY_REQUESTS_PER_MINUTE": "60000",
+    }
+
+
 async def subscribe_due_now(database_url: str, team: str, channel_ids: Iterable[str], *,
-                            reveal_after: timedelta) -> None:
-    """Subscribe every channel for the current UTC minute, every day: a bot started within
-    the grace window afterwards makes the day's post at once (its start-up catch-up), as a
-    scheduler firing at that minute would."""
+                            reveal_after: timedelta, at: time | None = None) -> None:
+    """Subscribe every channel for the current UTC minute (or ``at``), every day: a bot
+    started within the grace window afterwards makes the day's post at once (its start-up
+    catch-up), as a scheduler firing at that minute would."""
     now = datetime.now(UTC)
-    schedule = Schedule(time(now.hour, now.minute), "UTC", EVERY_DAY, reveal_after)
+    schedule = Schedule(at or time(now.hour, now.minute), "UTC", EVERY_DAY, reveal_after)
     engine = open_engine(database_url)
     try:
         await migrate(engine)  # before the bots start, so they do not race to create tables

@@ -17,12 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.models import ChannelRef, Subscription
-from bot.core.schedule import Schedule
-from bot.storage.db import migrate, open_engine, session_factory
-from bot.storage.repository import SqlRepository
-from tests.adapters_slack.bot_process import EVERY_DAY, process_env, start_bot, stop_bot
-from tests.adapters_slack.test_slack_scale import fast_env
+from tests.adapters_slack.bot_process import fast_env, process_env, start_bot, stop_bot, subscribe_due_now
 from tests.fakes.slack_server import FakeSlack
 
 QUESTION, REVEAL, SUMMARY = "interview_round", "interview_reveal", "interview_summary"
@@ -43,20 +38,6 @@ async def slash(fake: FakeSlack, channel: str, text: str, *, connection: int) ->
         "text": text, "api_app_id": "A0APP", "response_url": fake.response_url("cmd"),
         "trigger_id": f"trig-{uuid.uuid4()}",
     }, connection=connection)
-
-
-async def subscribe(database_url: str, team: str, channel_ids: list[str], *, at: time,
-                    reveal_after: timedelta) -> None:
-    engine = open_engine(database_url)
-    try:
-        await migrate(engine)
-        repo = SqlRepository(session_factory(engine))
-        schedule = Schedule(at, "UTC", EVERY_DAY, reveal_after)
-        for channel_id in channel_ids:
-            await repo.save_subscription(Subscription(ChannelRef("slack", team, channel_id), schedule),
-                                         datetime.now(UTC))
-    finally:
-        await engine.dispose()
 
 
 def next_minute(after: datetime, margin: timedelta) -> datetime:
@@ -91,8 +72,8 @@ async def test_when_an_instance_is_killed_the_other_makes_its_reveals_and_its_sc
         fake.add_user(ADMIN, "Boss", admin=True)
         # Subscribed, but not due while the test runs; questions asked now are revealed 20 s later.
         quiet = (datetime.now(UTC) + timedelta(hours=3)).time().replace(second=0, microsecond=0)
-        await subscribe(postgres_url, fake.team_id, [*channel_ids, later], at=quiet,
-                        reveal_after=timedelta(seconds=20))
+        await subscribe_due_now(postgres_url, fake.team_id, [*channel_ids, later], at=quiet,
+                                reveal_after=timedelta(seconds=20))
         env = process_env(fake, postgres_url, **fast_env(pack_dir), **CLUSTER_ENV)
 
         doomed = await start_bot(env, tmp_path / "doomed.log")

@@ -13,19 +13,10 @@ from sqlalchemy import update
 from bot.core.models import RoundStatus
 from bot.storage.db import open_engine
 from bot.storage.tables import RoundRow
-from tests.adapters_slack.bot_process import process_env, start_bot, stop_bot, subscribe_due_now
+from tests.adapters_slack.bot_process import fast_env, process_env, start_bot, stop_bot, subscribe_due_now
 from tests.fakes.slack_server import FakeSlack
 
 QUESTION, REVEAL, SUMMARY = "interview_round", "interview_reveal", "interview_summary"
-
-
-def fast_env(pack_dir: Path) -> dict[str, str]:
-    return {
-        "INTERVIEW_BOT_CONTENT__PATHS": str(pack_dir),
-        "INTERVIEW_BOT_SLACK__CHANNEL_PACE": "0.01",
-        "INTERVIEW_BOT_SLACK__REQUESTS_PER_SECOND": "500",
-        "INTERVIEW_BOT_SLACK__HISTORY_REQUESTS_PER_MINUTE": "60000",
-    }
 
 
 def count(fake: FakeSlack, channel_ids: list[str], event_type: str) -> dict[str, int]:
