@@ -51,6 +51,11 @@ class BotSettings:
     language: str = "en"
     admins: tuple[str, ...] = ()
 
+    def admin_ids(self, platform: str) -> tuple[str, ...]:
+        """The user ids of ``admins`` on one platform (``slack:U0123`` -> ``U0123``)."""
+        return tuple(user for entry in self.admins
+                     for name, _, user in [entry.partition(":")] if name == platform and user)
+
 
 @dataclass(frozen=True)
 class StorageSettings:

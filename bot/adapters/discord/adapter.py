@@ -180,14 +180,18 @@ class DiscordAdapter:
         """Outside an interaction, a private message is a DM (interactions answer ephemerally).
         A DM refused is the person's setting, not the channel's trouble: it is only logged."""
         try:
-            async with self._admitted:
-                dm = await self.bot.create_dm(discord.Object(id=int(user.user)))
-                for part in render(message):
-                    await self._create(dm, part)
+            await self._direct(int(user.user), message)
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM_USER:
                 raise
             log.info("user %s does not accept DMs from this bot; private message dropped", user.user)
+
+    async def _direct(self, user_id: int, message: Message) -> None:
+        """``message`` in a direct message to ``user_id``."""
+        async with self._admitted:
+            dm = await self.bot.create_dm(discord.Object(id=user_id))
+            for part in render(message):
+                await self._create(dm, part)
 
     async def edit_message(self, ref: MessageRef, message: Message) -> None:
         channel_id = int(ref.thread_id or ref.channel.channel)
@@ -203,18 +207,14 @@ class DiscordAdapter:
     async def tell_admins(self, channel: ChannelRef, message: Message) -> bool:
         """A direct message to the server's owner and to each admin configured for Discord
         in ``[bot] admins``; True if one of them got it (people may refuse DMs)."""
-        people = [int(entry.partition(":")[2]) for entry in self.settings.bot.admins
-                  if entry.startswith("discord:") and entry.partition(":")[2].isdigit()]
+        people = [int(user) for user in self.settings.bot.admin_ids("discord") if user.isdigit()]
         owner = await self._owner_of(int(channel.workspace))
         if owner is not None and owner not in people:
             people.insert(0, owner)
         told = False
         for person in people:
             try:
-                async with self._admitted:
-                    dm = await self.bot.create_dm(discord.Object(id=person))
-                    for part in render(message):
-                        await self._create(dm, part)
+                await self._direct(person, message)
             except (discord.HTTPException, *_TRANSIENT) as exc:
                 log.warning("could not tell admin %s about %s: %s", person, channel.key, exc)
                 continue

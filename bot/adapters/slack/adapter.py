@@ -76,8 +76,7 @@ class SlackAdapter:
                                                  self.dispatcher.rate_limited, self.dispatcher.retry_turn)
         self.platform = SlackPlatform(self.client, pace=slack.channel_pace, reveal_broadcast=slack.reveal_broadcast,
                                       dispatcher=self.dispatcher, on_pace_wait=self._waited,
-                                      admins=tuple(entry.partition(":")[2] for entry in settings.bot.admins
-                                                   if entry.startswith("slack:")))
+                                      admins=settings.bot.admin_ids("slack"))
         self.bolt: AsyncApp | None = None
         self.listeners: Listeners | None = None
         self._socket: AsyncSocketModeHandler | None = None
