@@ -70,16 +70,11 @@ class Dispatcher:
         self._methods.add(method)
         bucket = self.bucket_for(method)
         if urgent:
-            bucket.take()
-            if self._shared is not None:
-                self._shared.take(self._keys[bucket])
+            self._take(bucket)
             return await self._call(call, kwargs)
         self._paced.add(method)
         async with self._slots:
-            # The shared turn first: there the requests queued in this process ask together,
-            # so a grant covers many of them.
-            waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
-            waited += await bucket.acquire()
+            waited = await self._turn(bucket)
             if waited and self._on_wait is not None:
                 self._on_wait(waited)
             return await self._call(call, kwargs)
@@ -97,9 +92,7 @@ class Dispatcher:
         sent ``urgent`` (someone is waiting) go again at once, as they went the first time."""
         if method not in self._paced:
             return 0.0
-        bucket = self.bucket_for(method)
-        waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
-        return waited + await bucket.acquire()
+        return await self._turn(self.bucket_for(method))
 
     def rate_limited(self, method: str, retry_after: float) -> None:
         """Slack answered ``method`` with 429: nothing more goes to its bucket until
@@ -110,3 +103,16 @@ class Dispatcher:
             bucket.hold(retry_after)
             if self._shared is not None:
                 self._shared.hold(self._keys[bucket], retry_after)
+
+    async def _turn(self, bucket: TokenBucket) -> float:
+        """Wait for a turn in the shared budget, then in this process's bucket; the seconds
+        waited. The shared turn first: there the requests queued in this process ask together,
+        so a grant covers many of them."""
+        waited = await self._shared.acquire(self._keys[bucket]) if self._shared is not None else 0.0
+        return waited + await bucket.acquire()
+
+    def _take(self, bucket: TokenBucket) -> None:
+        """Spend a token without waiting, here and in the shared budget."""
+        bucket.take()
+        if self._shared is not None:
+            self._shared.take(self._keys[bucket])
