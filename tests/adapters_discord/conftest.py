@@ -75,6 +75,13 @@ class DiscordBot:
         assert round_ is not None and round_.thread is not None
         return round_
 
+    async def answer_privately(self, round_: Round, person: FakeUser, text: str) -> None:
+        """``person`` answers ``round_`` through the post's button and its form."""
+        modal = await self.callback(await self.fake.press_button(
+            int(round_.message.message_id), f"interview:answer_privately:{round_.id}", person))
+        await self.callback(await self.fake.submit_modal(self.channel_id, person, modal["data"]["custom_id"],
+                                                         answer=text))
+
     async def callback(self, interaction_id: int, timeout: float = 5.0) -> dict[str, Any]:
         await self.fake.wait_for(lambda: interaction_id in self.fake.callbacks, timeout)
         return self.fake.callbacks[interaction_id][0]

@@ -140,10 +140,7 @@ async def test_a_rating_button_under_the_summary_feeds_the_persons_review_card(
     bot: DiscordBot, member: FakeUser
 ) -> None:
     round_ = await bot.post_round()
-    modal = await bot.callback(await bot.fake.press_button(
-        int(round_.message.message_id), f"interview:answer_privately:{round_.id}", member))
-    await bot.callback(await bot.fake.submit_modal(bot.channel_id, member, modal["data"]["custom_id"],
-                                                   answer="early stopping"))
+    await bot.answer_privately(round_, member, "early stopping")
     assert await bot.core.reveal_round(round_.id)
     summary = bot.fake.channel_messages(int(round_.thread.thread_id))[-1]
     user = (await bot.replies(round_.id))[0].user

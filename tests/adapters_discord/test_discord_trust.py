@@ -10,8 +10,8 @@ import discord
 import pytest
 
 from bot.core.messages import Message
-from bot.core.models import Actor, RoundStatus, UserRef
-from bot.core.ports import AdminNotice, ChannelUnavailable, PrivateAnswerSubmitted
+from bot.core.models import Round, RoundStatus
+from bot.core.ports import AdminNotice, ChannelUnavailable
 from tests.adapters_discord.conftest import DiscordBot
 from tests.fakes.discord_server import FakeUser
 
@@ -45,10 +45,7 @@ async def test_reveal_now_pressed_in_another_channel_leaves_that_channels_round_
 
 async def test_a_rating_for_another_channels_round_rates_nothing(bot: DiscordBot, member: FakeUser) -> None:
     round_ = await bot.post_round()
-    modal = await bot.callback(await bot.fake.press_button(
-        int(round_.message.message_id), f"interview:answer_privately:{round_.id}", member))
-    await bot.callback(await bot.fake.submit_modal(bot.channel_id, member, modal["data"]["custom_id"],
-                                                   answer="early stopping"))
+    await bot.answer_privately(round_, member, "early stopping")
     assert await bot.core.reveal_round(round_.id)
     other = bot.fake.add_channel(bot.guild_id, "elsewhere")
     custom_id = f"interview:rate:{round_.id}:3"
@@ -167,18 +164,17 @@ def links_in(markdown: str) -> list[str]:
     return MASKED_LINK.findall(markdown) + re.findall(r"https?://\S+", outside_code)
 
 
-async def private_answers(bot: DiscordBot, round_id: int, texts: list[str]) -> None:
+async def private_answers(bot: DiscordBot, round_: Round, texts: list[str]) -> None:
     for n, text in enumerate(texts):
-        actor = Actor(UserRef("discord", str(bot.guild_id), str(10_000 + n)), f"Person {n}")
-        await bot.core.handle(PrivateAnswerSubmitted(bot.channel(), actor, text, round_id=round_id))
+        await bot.answer_privately(round_, bot.fake.add_member(bot.guild_id, f"Person {n}"), text)
 
 
 async def test_links_in_answers_and_names_do_not_render_as_links_in_the_summary(
     bot: DiscordBot, fake_discord
 ) -> None:
     round_ = await bot.post_round()
-    sneaky = Actor(UserRef("discord", str(bot.guild_id), "777"), "[Support](https://evil.example/name) # Boss")
-    await bot.core.handle(PrivateAnswerSubmitted(bot.channel(), sneaky, LINK_ANSWER, round_id=round_.id))
+    sneaky = fake_discord.add_member(bot.guild_id, "[Support](https://evil.example/name) # Boss")
+    await bot.answer_privately(round_, sneaky, LINK_ANSWER)
 
     assert await bot.core.reveal_round(round_.id)
 
@@ -195,7 +191,7 @@ async def test_a_long_summary_is_split_into_posts_that_each_fit_and_keep_entries
     bot: DiscordBot, fake_discord
 ) -> None:
     round_ = await bot.post_round()
-    await private_answers(bot, round_.id, [f"answer {n}: " + "word " * 100 for n in range(60)])
+    await private_answers(bot, round_, [f"answer {n}: " + "word " * 100 for n in range(60)])
 
     assert await bot.core.reveal_round(round_.id)  # the fake refuses a post over Discord's limits
 

@@ -9,9 +9,9 @@ import re
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.core.messages import Message
-from bot.core.models import Actor, UserRef
-from bot.core.ports import AdminNotice, ChannelUnavailable, PrivateAnswerSubmitted
+from bot.core.messages import ACTION_ANSWER_PRIVATELY, Message
+from bot.core.models import UserRef
+from bot.core.ports import AdminNotice, ChannelUnavailable
 
 CHANNEL = "C0ROUNDS"
 
@@ -101,9 +101,12 @@ def sections(call) -> list[dict]:
 
 
 async def private_answers(bot, round_id: int, texts: list[str]) -> None:
+    """Each text answered privately by another member, through the button and the form."""
     for n, text in enumerate(texts):
-        actor = Actor(UserRef("slack", bot.team, f"U{n:04d}"), f"Person {n}")
-        await bot.core.handle(PrivateAnswerSubmitted(bot.channel, actor, text, round_id=round_id))
+        user = f"U{n:04d}"
+        bot.fake.add_user(user, f"Person {n}")
+        await bot.click(ACTION_ANSWER_PRIVATELY, str(round_id), user=user)
+        await bot.submit(bot.fake.calls_to("views.open")[-1]["view"], text, user=user)
 
 
 async def test_links_and_mentions_in_answers_do_not_render_on_slack(make_slack_bot) -> None:
