@@ -21,7 +21,6 @@ mapped back to the row. Imports only bot.content (never bot.core, bot.storage or
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import tempfile
@@ -32,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.content.errors import ContentError, ContentErrors
-from bot.content.importer import dump_pack, slugify
+from bot.content.importer import dump_pack, free_id, id_for_title, slugify
 from bot.content.lint import check_paths
 from bot.content.loader import MAX_QUESTIONS
 from bot.content.model import TEXT_LANGUAGES, KeyPoint, Pack, Question, Translation
@@ -288,13 +287,9 @@ def _assign_ids(questions: list[Question], lines: list[int], source_name: str, e
     for index, (question, line) in enumerate(zip(questions, lines, strict=True)):
         if question.id:
             continue
-        title = next((t.title for t in question.translations if t.language == "en"), question.title)
-        base = slugify(title)
-        if base == "question":  # no Latin letters or digits: name it by its title's hash
-            base = "q-" + hashlib.sha1(question.title.encode()).hexdigest()[:8]
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate, n = f"{base}-{n}", n + 1
+        english = next((t.title for t in question.translations if t.language == "en"), None)
+        base = slugify(english or question.title)
+        candidate = free_id(id_for_title(question.title) if base == "question" else base, taken)
         taken[candidate] = line
         questions[index] = replace(question, id=candidate)
 

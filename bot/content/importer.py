@@ -25,8 +25,9 @@ Neither signal alone is enough on the seed: by title similarity #13/#15 (可解�
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -249,6 +250,23 @@ def _gloss_aliases(name: str) -> tuple[str, ...]:
 def _strip_colon(text: str, leading: bool = False) -> str:
     text = text.strip()
     return text.lstrip("：:").strip() if leading else text.rstrip("：:").strip()
+
+
+def id_for_title(title: str) -> str:
+    """A question id made from its title: the slug, or for a title with no Latin letters or
+    digits a name from the title's hash."""
+    base = slugify(title)
+    return "q-" + hashlib.sha1(title.encode()).hexdigest()[:8] if base == "question" else base
+
+
+def free_id(base: str, taken: Container[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever is not taken, never longer than an
+    id may be."""
+    question_id, n = base, 2
+    while question_id in taken:
+        suffix = f"-{n}"
+        question_id, n = base[:MAX_ID_CHARS - len(suffix)].rstrip("-") + suffix, n + 1
+    return question_id
 
 
 def slugify(text: str, max_chars: int = SLUG_CHARS) -> str:

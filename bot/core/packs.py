@@ -11,7 +11,6 @@ is left out and logged, never raised. Part of the core.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -19,7 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.content.errors import ContentErrors
-from bot.content.importer import dump_pack, slugify
+from bot.content.importer import dump_pack, free_id, id_for_title, slugify
 from bot.content.loader import MAX_ID_CHARS, PACK_SUFFIXES, SHARED, Bank, OwnedPack, load_pack_text
 from bot.content.model import KeyPoint, Pack, Question
 from bot.core.i18n import t
@@ -216,7 +215,7 @@ class PackManager:
                 taken |= {q.id for q in parsed.questions} if parsed else set()
             if base is not None:
                 taken |= {q.id for q in base.questions}
-            question = replace(draft, id=_free_id(draft.id, taken))
+            question = replace(draft, id=free_id(draft.id, taken))
             title = base.title if base else f"Questions added in chat ({channel.platform})"
             pack = Pack(pack_id, title, filename, (base.questions if base else ()) + (question,),
                         titles=base.titles if base else (), description=base.description if base else ())
@@ -276,22 +275,11 @@ def _question_from(form: QuestionForm) -> Question:
         name, _, aliases = line.partition(":")
         if name.strip():
             points.append(KeyPoint(name.strip(), tuple(a.strip() for a in aliases.split(",") if a.strip())))
-    base = slugify(form.title)
-    if base == "question":  # a title with no Latin letters or digits: name it by its hash
-        base = "q-" + hashlib.sha1(form.title.encode()).hexdigest()[:8]
     return Question(
-        id=base[:MAX_ID_LENGTH].rstrip("-"), title=form.title.strip(), prompt=form.prompt.strip(),
+        id=id_for_title(form.title), title=form.title.strip(), prompt=form.prompt.strip(),
         answer=form.answer.strip(), key_points=tuple(points),
         tags=tuple(slugify(t)[:MAX_ID_LENGTH].rstrip("-") for t in form.tags.split(",") if t.strip()),
         difficulty=int(form.difficulty.strip()), language=form.language, source="chat",
     )
 
 
-def _free_id(base: str, taken: set[str]) -> str:
-    """``base``, or ``base-2``, ``base-3``... whichever is free, never longer than
-    ``MAX_ID_LENGTH``."""
-    question_id, n = base, 2
-    while question_id in taken:
-        suffix = f"-{n}"
-        question_id, n = base[:MAX_ID_LENGTH - len(suffix)].rstrip("-") + suffix, n + 1
-    return question_id
