@@ -21,7 +21,9 @@ REVEAL = "Reference answer"
 POSTED = "[ Reveal now ]"  # under every question the bot posts
 
 
-async def two_instances(make_session, database_url):  # type: ignore[no-untyped-def]
+async def two_instances(make_session, clock, database_url):  # type: ignore[no-untyped-def]
+    """Two instances on one database, started at 08:00 on a Monday."""
+    clock.set(MONDAY_0800)
     first = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
     second = await make_session(INTERVIEW_BOT_STORAGE__URL=database_url)
     return first, second
@@ -29,8 +31,7 @@ async def two_instances(make_session, database_url):  # type: ignore[no-untyped-
 
 async def one_claims_a_post(make_session, clock, database_url):  # type: ignore[no-untyped-def]
     """Two instances at 08:00; the first has claimed a post and not made it yet."""
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
+    one, two = await two_instances(make_session, clock, database_url)
     [claimed] = await one.core.claim_rounds([RoundRequest(one.app.console.channel, None)])
     assert claimed is not None
     return one, two, claimed
@@ -43,8 +44,7 @@ def trigger_of(session, channel) -> str:  # type: ignore[no-untyped-def]
 async def test_a_schedule_saved_through_one_instance_is_posted_by_another_after_the_first_dies(
     make_session, clock, database_url
 ) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
+    one, two = await two_instances(make_session, clock, database_url)
     channel = one.app.console.channel
     assert "hour='9', minute='30'" in trigger_of(two, channel)
 
@@ -62,8 +62,7 @@ async def test_a_schedule_saved_through_one_instance_is_posted_by_another_after_
 
 
 async def test_a_dead_instances_reveal_is_made_by_another_within_a_sweep(make_session, clock, database_url) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
+    one, two = await two_instances(make_session, clock, database_url)
     await one.say("/interview question")  # two started before: it has no job for this reveal
     await one.close()
     clock.advance(timedelta(hours=6, seconds=20))
@@ -91,8 +90,7 @@ async def test_a_post_claim_is_kept_while_renewed_and_taken_over_once_its_owner_
 
 
 async def test_a_study_session_left_by_a_dead_instance_goes_on_on_another(make_session, clock, database_url) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
+    one, two = await two_instances(make_session, clock, database_url)
     await one.say("/interview study start count=2 answer_minutes=3")
     await one.close()
     clock.advance(timedelta(minutes=3, seconds=20))
@@ -107,8 +105,7 @@ async def test_a_study_session_left_by_a_dead_instance_goes_on_on_another(make_s
 async def test_two_instances_moving_a_study_session_on_at_once_post_one_question(
     make_session, clock, database_url
 ) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
+    one, two = await two_instances(make_session, clock, database_url)
     await one.say("/interview study start count=3 answer_minutes=3")
     [first] = await one.core.repo.study_rounds(1)
     await one.core.repo.finish_reveals([first.id], clock.now())  # revealed; the next not yet posted
@@ -138,8 +135,7 @@ async def test_an_instance_that_stalled_past_its_lease_leaves_the_post_to_the_on
 async def test_a_post_that_fails_after_a_sweep_saw_it_in_progress_is_made_by_a_later_sweep(
     make_session, clock, database_url
 ) -> None:
-    clock.set(MONDAY_0800)
-    one, two = await two_instances(make_session, database_url)
+    one, two = await two_instances(make_session, clock, database_url)
     channel = one.app.console.channel
     await one.say("/interview schedule set 08:00 UTC daily")
     await two.app.scheduler.refresh_schedules()
